@@ -1,0 +1,50 @@
+# JXC: two commands for a newcomer.
+#   make run   install, migrate, load demo data, start web + Celery worker + beat (Ctrl-C stops all)
+#   make test  install, then run the whole suite on PostgreSQL and Redis
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: run test venv messages lint vendor
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	@touch $@
+
+venv: $(VENV)/.installed
+
+messages: venv
+	@command -v msgfmt >/dev/null || { echo "make: GNU gettext is missing (apt-get install gettext)"; exit 1; }
+	$(PY) manage.py compilemessages --ignore=.venv --verbosity=0
+
+run: export DEBUG ?= true
+run: venv messages
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	@echo
+	@echo "  JXC is starting on http://127.0.0.1:8000/  (Ctrl-C stops web, worker and beat)"
+	@$(PY) manage.py load_demo --print-logins
+	@echo
+	$(VENV)/bin/honcho -f Procfile.dev start
+
+test: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/jxc
+test: export CELERY_BROKER_URL ?= redis://127.0.0.1:6379/0
+test: export AXES_ENABLED = true
+test:
+	@$(PYTHON) bin/check_services.py
+	bin/ensure_system_packages.sh
+	@$(MAKE) --no-print-directory venv messages
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest -p no:randomly $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+vendor:
+	npm ci --ignore-scripts --no-audit --no-fund
+	$(PYTHON) bin/vendor_assets.py

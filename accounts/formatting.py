@@ -1,0 +1,21 @@
+"""How quantities and money read on screen: thousands separators, quantities without trailing
+zeros, money to the fen. Formatting only; stored values keep their full scale."""
+
+from decimal import Decimal
+
+from django.utils.formats import number_format
+
+
+def fmt_qty(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    value = Decimal(value)
+    text = format(value, "f")
+    places = len(text.split(".")[1].rstrip("0")) if "." in text else 0
+    return number_format(value, places, use_l10n=True, force_grouping=True)
+
+
+def fmt_money(value: Decimal | None, places: int = 2) -> str:
+    if value is None:
+        return ""
+    return number_format(Decimal(value), places, use_l10n=True, force_grouping=True)

@@ -1,0 +1,33 @@
+"""The five roles of DESIGN.md §4, as Django groups. Group names are stable identifiers;
+what people read is ROLE_LABELS, translated."""
+
+from django.utils.translation import gettext_lazy as _
+
+PURCHASING = "purchasing"
+SALES = "sales"
+WAREHOUSE_CLERK = "warehouse_clerk"
+MANAGER = "manager"
+ADMINISTRATOR = "administrator"
+
+ROLES = (PURCHASING, SALES, WAREHOUSE_CLERK, MANAGER, ADMINISTRATOR)
+ROLE_LABELS = {
+    PURCHASING: _("Purchasing"),
+    SALES: _("Sales"),
+    WAREHOUSE_CLERK: _("Warehouse clerk"),
+    MANAGER: _("Manager"),
+    ADMINISTRATOR: _("Administrator"),
+}
+
+
+def role_names(user) -> list[str]:
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, "_jxc_roles", None)
+    if cached is None:
+        cached = sorted(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+        user._jxc_roles = cached
+    return cached
+
+
+def role_labels(user) -> list[str]:
+    return [str(ROLE_LABELS[name]) for name in role_names(user)]

@@ -1,0 +1,271 @@
+"""Master data of the goods side: units, categories, items, warehouses, locations, batches.
+
+Quantities are Decimal(18, 4) in the item's base unit. Nothing here runs workflows: writes go
+through forms and services; the database enforces what must always hold (constraints)."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+QTY = {"max_digits": 18, "decimal_places": 4}
+ZERO = Decimal("0")
+
+
+class Unit(models.Model):
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=40)
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("inventory:unit_detail", args=[self.pk])
+
+
+class Category(models.Model):
+    """A node of the item category tree. `path` (names from the root) is kept by
+    services.category_save so lists sort and show the tree without recursive queries."""
+
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent category"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="children",
+    )
+    path = models.CharField(_("full path"), max_length=500, editable=False, default="")
+    depth = models.PositiveSmallIntegerField(editable=False, default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["path"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=F("id")), name="category_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.path or self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("inventory:category_detail", args=[self.pk])
+
+
+class ItemType(models.TextChoices):
+    RAW_MATERIAL = "raw", _("Raw material")
+    SEMI_FINISHED = "semi", _("Semi-finished good")
+    FINISHED = "finished", _("Finished good")
+    SPARE_PART = "spare", _("Spare part")
+    MERCHANDISE = "merchandise", _("Merchandise")
+
+
+class Tracking(models.TextChoices):
+    NONE = "none", _("No batches")
+    BATCH = "batch", _("Batch")
+    BATCH_EXPIRY = "batch_expiry", _("Batch and expiry date")
+
+
+class Item(models.Model):
+    sku = models.CharField(_("SKU"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    spec = models.CharField(_("specification"), max_length=120, blank=True)
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT,
+                                 related_name="items")
+    item_type = models.CharField(_("item type"), max_length=20, choices=ItemType.choices,
+                                 default=ItemType.MERCHANDISE)
+    base_unit = models.ForeignKey(Unit, verbose_name=_("base unit"), on_delete=models.PROTECT,
+                                  related_name="+")
+    tracking = models.CharField(_("tracking"), max_length=20, choices=Tracking.choices,
+                                default=Tracking.NONE)
+    safety_stock = models.DecimalField(_("safety stock"), **QTY, default=ZERO)
+    reorder_point = models.DecimalField(_("reorder point"), **QTY, default=ZERO)
+    min_stock = models.DecimalField(_("minimum stock"), **QTY, default=ZERO)
+    max_stock = models.DecimalField(_("maximum stock"), **QTY, default=ZERO,
+                                    help_text=_("0 means no maximum."))
+    lead_time_days = models.PositiveIntegerField(_("lead time (days)"), default=0)
+    shelf_life_days = models.PositiveIntegerField(_("shelf life (days)"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("item")
+        verbose_name_plural = _("items")
+        ordering = ["sku"]
+        permissions = [
+            ("import_item", _("Can import items")),
+            ("export_item", _("Can export items")),
+        ]
+        indexes = [models.Index(fields=["category", "sku"]), models.Index(fields=["name"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(safety_stock__gte=0, reorder_point__gte=0, min_stock__gte=0, max_stock__gte=0),
+                name="item_stock_levels_not_negative",
+            ),
+            models.CheckConstraint(condition=Q(max_stock=0) | Q(max_stock__gte=F("min_stock")),
+                                   name="item_max_not_below_min"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("inventory:item_detail", args=[self.pk])
+
+    @property
+    def tracks_batches(self) -> bool:
+        return self.tracking != Tracking.NONE
+
+    @property
+    def tracks_expiry(self) -> bool:
+        return self.tracking == Tracking.BATCH_EXPIRY
+
+
+class ItemUnit(models.Model):
+    """A unit other than the base unit an item is bought or sold in: 1 箱 = 24 瓶 is factor 24."""
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="units")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    factor = models.DecimalField(_("base units per unit"), max_digits=18, decimal_places=6)
+    is_purchase_default = models.BooleanField(_("default purchase unit"), default=False)
+    is_sales_default = models.BooleanField(_("default sales unit"), default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("unit conversion")
+        verbose_name_plural = _("unit conversions")
+        constraints = [
+            models.UniqueConstraint(fields=["item", "unit"], name="itemunit_unique_unit"),
+            models.CheckConstraint(condition=Q(factor__gt=0), name="itemunit_factor_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.unit} = {self.factor.normalize():f} {self.item.base_unit}"
+
+
+class ItemBarcode(models.Model):
+    """A barcode printed on the item or on a pack of it (then `unit` says which pack)."""
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="barcodes")
+    barcode = models.CharField(_("barcode"), max_length=64, unique=True)
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="+",
+                             help_text=_("Empty for the base unit."))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("barcode")
+        verbose_name_plural = _("barcodes")
+
+    def __str__(self) -> str:
+        return self.barcode
+
+
+class Warehouse(models.Model):
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("staff"), blank=True,
+                                     related_name="warehouses")
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords(m2m_fields=[members])
+
+    class Meta:
+        verbose_name = _("warehouse")
+        verbose_name_plural = _("warehouses")
+        ordering = ["code"]
+        permissions = [("view_all_warehouses", _("Can see every warehouse"))]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("inventory:warehouse_detail", args=[self.pk])
+
+
+class LocationKind(models.TextChoices):
+    ZONE = "zone", _("Zone")
+    AISLE = "aisle", _("Aisle")
+    BIN = "bin", _("Bin")
+
+
+class Location(models.Model):
+    """A place in a warehouse: zone → aisle → bin. `path` is kept by services.location_save."""
+
+    warehouse = models.ForeignKey(Warehouse, verbose_name=_("warehouse"), on_delete=models.PROTECT,
+                                  related_name="locations")
+    parent = models.ForeignKey("self", verbose_name=_("parent location"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="children")
+    code = models.CharField(_("code"), max_length=30)
+    name = models.CharField(_("name"), max_length=60, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=LocationKind.choices, default=LocationKind.BIN)
+    path = models.CharField(_("full path"), max_length=300, editable=False, default="")
+    capacity = models.DecimalField(_("capacity"), **QTY, null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
+        ordering = ["warehouse__code", "path"]
+        constraints = [
+            models.UniqueConstraint(fields=["warehouse", "code"], name="location_code_unique_in_warehouse"),
+            models.CheckConstraint(condition=Q(capacity__isnull=True) | Q(capacity__gt=0),
+                                   name="location_capacity_positive"),
+            models.CheckConstraint(condition=~Q(parent=F("id")), name="location_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.warehouse.code}:{self.code}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("inventory:location_detail", args=[self.pk])
+
+
+class Batch(models.Model):
+    """A batch (lot) of one item. The supplier of a batch is recorded on the purchasing receipt
+    that brought it in, so inventory does not depend on purchasing."""
+
+    item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="batches")
+    batch_no = models.CharField(_("batch number"), max_length=40)
+    production_date = models.DateField(_("production date"), null=True, blank=True)
+    expiry_date = models.DateField(_("expiry date"), null=True, blank=True)
+    first_received_at = models.DateTimeField(_("first received at"), null=True, blank=True)
+    notes = models.CharField(_("notes"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("batch")
+        verbose_name_plural = _("batches")
+        ordering = ["item__sku", "expiry_date", "batch_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "batch_no"], name="batch_unique_per_item"),
+            models.CheckConstraint(
+                condition=Q(expiry_date__isnull=True) | Q(production_date__isnull=True)
+                | Q(expiry_date__gte=F("production_date")),
+                name="batch_expiry_not_before_production",
+            ),
+        ]
+        indexes = [models.Index(fields=["expiry_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.item.sku} / {self.batch_no}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("inventory:batch_detail", args=[self.pk])

@@ -1,0 +1,22 @@
+from accounts.crud import crud_urls
+
+from . import views
+from .models import Batch, Category, Item, Location, Unit, Warehouse
+
+app_name = "inventory"
+
+urlpatterns = [
+    *crud_urls(Unit, list_view=views.UnitList, detail_view=views.UnitDetail, create_view=views.UnitCreate,
+               update_view=views.UnitUpdate, toggle_view=views.UnitToggle),
+    *crud_urls(Category, prefix="categories", list_view=views.CategoryList, detail_view=views.CategoryDetail,
+               create_view=views.CategoryCreate, update_view=views.CategoryUpdate, toggle_view=views.CategoryToggle),
+    *crud_urls(Item, list_view=views.ItemList, detail_view=views.ItemDetail, create_view=views.ItemCreate,
+               update_view=views.ItemUpdate, toggle_view=views.ItemToggle),
+    *crud_urls(Warehouse, list_view=views.WarehouseList, detail_view=views.WarehouseDetail,
+               create_view=views.WarehouseCreate, update_view=views.WarehouseUpdate,
+               toggle_view=views.WarehouseToggle),
+    *crud_urls(Location, list_view=views.LocationList, detail_view=views.LocationDetail,
+               create_view=views.LocationCreate, update_view=views.LocationUpdate, toggle_view=views.LocationToggle),
+    *crud_urls(Batch, prefix="batches", list_view=views.BatchList, detail_view=views.BatchDetail,
+               create_view=views.BatchCreate, update_view=views.BatchUpdate, toggle_view=views.BatchToggle),
+]

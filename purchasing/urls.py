@@ -1,0 +1,14 @@
+from accounts.crud import crud_urls
+
+from . import views
+from .models import Supplier, SupplierItem
+
+app_name = "purchasing"
+
+urlpatterns = [
+    *crud_urls(Supplier, list_view=views.SupplierList, detail_view=views.SupplierDetail,
+               create_view=views.SupplierCreate, update_view=views.SupplierUpdate, toggle_view=views.SupplierToggle),
+    *crud_urls(SupplierItem, prefix="supplier-items", list_view=views.SupplierItemList,
+               detail_view=views.SupplierItemDetail, create_view=views.SupplierItemCreate,
+               update_view=views.SupplierItemUpdate, toggle_view=views.SupplierItemToggle),
+]

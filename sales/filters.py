@@ -1,0 +1,24 @@
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from accounts.filters import SearchFilterSet
+
+from .models import Channel, Customer, PriceLevel
+
+
+class PriceLevelFilter(SearchFilterSet):
+    search_fields = ("code", "name")
+
+    class Meta:
+        model = PriceLevel
+        fields = []
+
+
+class CustomerFilter(SearchFilterSet):
+    search_fields = ("code", "name", "contact_person", "phone")
+    channel = django_filters.ChoiceFilter(label=_("channel"), choices=Channel.choices)
+    price_level = django_filters.ModelChoiceFilter(label=_("price level"), queryset=PriceLevel.objects.all())
+
+    class Meta:
+        model = Customer
+        fields = []
