@@ -16,9 +16,9 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 venv: $(VENV)/.installed
 
+# Compiled with Babel (pure Python), so neither command needs GNU gettext; makemessages does.
 messages: venv
-	@command -v msgfmt >/dev/null || { echo "make: GNU gettext is missing (apt-get install gettext)"; exit 1; }
-	$(PY) manage.py compilemessages --ignore=.venv --verbosity=0
+	$(VENV)/bin/pybabel -q compile -d locale -D django
 
 run: export DEBUG ?= true
 run: venv messages

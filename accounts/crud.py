@@ -6,6 +6,8 @@ and a form; URLs follow `<app>:<model>_<action>` (see crud_urls)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.db import transaction
@@ -20,6 +22,12 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from inventory.exceptions import DomainError
+
+from .formatting import fmt_qty
+
+
+def _shown(value):
+    return fmt_qty(value) if isinstance(value, Decimal) else value
 
 
 def _perm(model: type[Model], action: str) -> str:
@@ -114,10 +122,24 @@ class MasterDetailView(LoginRequiredMixin, PermissionRequiredMixin, ScopedMixin,
         ctx["fields"] = self.get_fields()
         ctx["update_url"] = _url(self.model, "update", obj.pk)
         ctx["toggle_url"] = _url(self.model, "toggle", obj.pk) if hasattr(obj, "is_active") else None
-        history = getattr(obj, "history", None)
-        if history is not None:
-            ctx["history"] = history.select_related("history_user")[: self.history_limit]
+        if hasattr(obj, "history"):
+            ctx["history"] = self.get_history(obj)
         return ctx
+
+    def get_history(self, obj) -> list[dict]:
+        """The latest changes, each with its field-by-field differences (one query: the records
+        are diffed pairwise here instead of asking each one for its predecessor)."""
+        records = list(obj.history.select_related("history_user")[: self.history_limit + 1])
+        rows = []
+        for newer, older in zip(records, [*records[1:], None], strict=True):
+            changes = []
+            if older is not None and newer.history_type == "~":
+                for change in newer.diff_against(older, foreign_keys_are_objs=True).changes:
+                    field = obj._meta.get_field(change.field)
+                    changes.append({"field": field.verbose_name, "old": _shown(change.old),
+                                    "new": _shown(change.new)})
+            rows.append({"record": newer, "changes": changes})
+        return rows[: self.history_limit]
 
 
 class FormsetsMixin:

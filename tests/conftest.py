@@ -1,7 +1,10 @@
 """Shared fixtures: one user per role (plus a second clerk in another warehouse), logged-in
 clients, and the two warehouses A and B that clerk scoping is tested against."""
 
+import importlib
+
 import pytest
+from django.apps import apps
 from django.test import Client
 
 from .factories import PASSWORD, UserFactory, WarehouseFactory
@@ -16,6 +19,20 @@ def _english_by_default(settings):
 
 
 @pytest.fixture
+def roles(db):
+    """The role groups. Created by a data migration, but a transactional test's flush empties
+    every table, so re-create them (idempotently) for the tests that follow one."""
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
+
+    if Group.objects.filter(name="warehouse_clerk").exists():
+        return
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    importlib.import_module("accounts.migrations.0002_roles").assign_roles(Group, Permission)
+
+
+@pytest.fixture
 def warehouse_a(db):
     return WarehouseFactory(code="WHA", name="仓库A")
 
@@ -26,7 +43,7 @@ def warehouse_b(db):
 
 
 @pytest.fixture
-def users(db, warehouse_a, warehouse_b):
+def users(db, roles, warehouse_a, warehouse_b):
     made = {
         "purchasing": UserFactory(username="purchasing", roles=["purchasing"]),
         "sales": UserFactory(username="sales", roles=["sales"]),

@@ -67,9 +67,11 @@ def create_roles(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
+    assign_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
 
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
+
+def assign_roles(Group, Permission):
+    """Create the groups and set their permissions; also used by tests after a database flush."""
     for name, spec in ROLES.items():
         group, _ = Group.objects.get_or_create(name=name)
         if spec is None:
