@@ -1,0 +1,335 @@
+"""load_demo builds a complete, consistent demo company 华东商贸, and loading it again changes nothing."""
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.test import Client, RequestFactory
+from django.utils import timezone
+
+from accounts.models import User
+from demo import catalog
+from inventory.models import (
+    Batch,
+    Category,
+    Item,
+    ItemBarcode,
+    ItemType,
+    ItemUnit,
+    Location,
+    LocationKind,
+    Tracking,
+    Unit,
+    Warehouse,
+)
+from purchasing.models import Supplier, SupplierItem, SupplierPriceBreak
+from sales.models import Channel, Customer, PriceLevel
+
+pytestmark = pytest.mark.django_db
+
+# The exact size of the demo company; a change to demo/data.py that changes these is deliberate.
+EXPECTED_COUNTS = {
+    Item: 300,
+    Supplier: 16,
+    Customer: 40,
+    Warehouse: 3,
+    User: 6,
+    Unit: 20,
+    Category: 29,
+    Location: 171,
+    PriceLevel: 3,
+}
+ALL_MODELS = (
+    Unit, Category, Warehouse, Location, Item, ItemUnit, ItemBarcode, Batch,
+    Supplier, SupplierItem, SupplierPriceBreak, PriceLevel, Customer, User,
+)  # fmt: skip
+# username -> (role, warehouse codes)
+DEMO_USERS = {
+    "lina": ("purchasing", set()),
+    "chenchen": ("sales", set()),
+    "wangqiang": ("warehouse_clerk", {"SH01", "SZ01"}),
+    "zhaomin": ("warehouse_clerk", {"HZ01"}),
+    "zhang": ("manager", set()),
+    "admin": ("administrator", set()),
+}
+
+
+def load_demo(*args: str) -> str:
+    out = StringIO()
+    call_command("load_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def demo(db):
+    return load_demo()
+
+
+def snapshot() -> dict:
+    counts = {model.__name__: model.objects.count() for model in ALL_MODELS}
+    counts |= {
+        f"history of {model.__name__}": model.history.count() for model in ALL_MODELS if model is not User
+    }
+    counts["role memberships"] = User.groups.through.objects.count()
+    counts["warehouse members"] = Warehouse.members.through.objects.count()
+    return counts
+
+
+def created_counts(output: str) -> list[int]:
+    """The "created" column of the summary: lines like "  items     290 / 290"."""
+    return [
+        int(created) for created, _total in re.findall(r"^\s+\D+?\s+(\d+) / (\d+)$", output, re.MULTILINE)
+    ]
+
+
+def login_rows(output: str) -> dict[str, list[str]]:
+    header, *rows = output.strip().splitlines()
+    assert header.split() == ["username", "name", "role", "password", "warehouses"]
+    return {cells[0]: cells for cells in (re.split(r"\s{2,}", row.strip()) for row in rows)}
+
+
+def ean13_is_valid(code: str) -> bool:
+    digits = [int(d) for d in code]
+    return (sum(digits[0:12:2]) + 3 * sum(digits[1:12:2]) + digits[12]) % 10 == 0
+
+
+# -- running it ------------------------------------------------------------------------------
+
+
+def test_first_run_creates_the_whole_company(demo):
+    assert {model: model.objects.count() for model in EXPECTED_COUNTS} == EXPECTED_COUNTS
+    created = created_counts(demo)
+    assert len(created) == len(ALL_MODELS)
+    assert sum(created) == sum(model.objects.count() for model in ALL_MODELS)
+
+
+def test_second_run_changes_nothing(demo):
+    before = snapshot()
+
+    output = load_demo()
+
+    assert snapshot() == before
+    assert created_counts(output) == [0] * len(ALL_MODELS)
+
+
+def test_a_run_on_a_later_day_adds_no_batches(demo, monkeypatch):
+    before = snapshot()
+    later = timezone.localdate() + timedelta(days=40)
+    monkeypatch.setattr(
+        "demo.management.commands.load_demo.build_plan", lambda today: catalog.build_plan(later)
+    )
+
+    load_demo()
+
+    assert snapshot() == before
+
+
+def test_a_password_the_user_changed_survives_a_second_run(demo):
+    user = User.objects.get(username="lina")
+    user.set_password("my-own-secret-42")
+    user.save()
+
+    load_demo()
+
+    user.refresh_from_db()
+    assert user.check_password("my-own-secret-42")
+
+
+def test_the_plan_is_deterministic_and_is_what_was_loaded(demo):
+    today = timezone.localdate()
+    plan = catalog.build_plan(today)
+
+    assert catalog.build_plan(today) == plan
+    assert set(Item.objects.values_list("sku", "name", "spec")) == {
+        (p.sku, p.name, p.spec) for p in plan.items
+    }
+    assert set(ItemBarcode.objects.values_list("barcode", flat=True)) == {p.barcode for p in plan.barcodes}
+
+
+# -- people ----------------------------------------------------------------------------------
+
+
+def test_one_demo_user_per_role_in_the_right_group(demo):
+    for username, (role, _warehouses) in DEMO_USERS.items():
+        user = User.objects.get(username=username)
+        assert list(user.groups.values_list("name", flat=True)) == [role]
+        assert user.display_name
+        assert user.is_active
+        assert not user.is_superuser
+        assert user.is_staff == (role == "administrator")
+    for role in {role for role, _ in DEMO_USERS.values()}:
+        demo_members = Group.objects.get(name=role).user_set.filter(username__in=DEMO_USERS)
+        assert demo_members.count() == (2 if role == "warehouse_clerk" else 1)
+    assert User.objects.get(username="lina").display_name == "李娜"
+    assert User.objects.get(username="zhang").display_name == "张总"
+
+
+def test_clerks_are_assigned_their_warehouses(demo):
+    for username, (_role, codes) in DEMO_USERS.items():
+        user = User.objects.get(username=username)
+        assert set(user.warehouses.values_list("code", flat=True)) == codes
+    assert set(User.objects.get(username="wangqiang").warehouses.values_list("name", flat=True)) == {
+        "上海总仓",
+        "苏州分仓",
+    }
+    assert list(User.objects.get(username="zhaomin").warehouses.values_list("name", flat=True)) == [
+        "杭州前置仓"
+    ]
+
+
+def test_demo_users_log_in_with_the_printed_password(demo):
+    rows = login_rows(load_demo("--print-logins"))
+    assert set(rows) == set(DEMO_USERS)
+    request = RequestFactory().post("/accounts/login/")
+
+    for username, cells in rows.items():
+        assert Client().login(request=request, username=username, password=cells[3]), username
+    assert not Client().login(request=request, username="lina", password=rows["lina"][3] + "x")
+
+
+def test_print_logins_prints_only_the_table_and_writes_nothing(db):
+    before = snapshot()
+
+    output = load_demo("--print-logins")
+
+    assert snapshot() == before
+    rows = login_rows(output)
+    assert list(rows) == list(DEMO_USERS)
+    assert len(output.strip().splitlines()) == 1 + len(DEMO_USERS)
+    for username, (role, _codes) in DEMO_USERS.items():
+        assert rows[username][2] == role
+    assert rows["wangqiang"][4] == "上海总仓、苏州分仓"
+    assert rows["zhaomin"][4] == "杭州前置仓"
+
+
+# -- goods -----------------------------------------------------------------------------------
+
+
+def test_every_item_has_a_leaf_category_and_a_base_unit(demo):
+    leaves = set(Category.objects.filter(children__isnull=True).values_list("pk", flat=True))
+    for item in Item.objects.select_related("category", "base_unit"):
+        assert item.category_id in leaves, item
+        assert item.base_unit.name, item
+        assert item.safety_stock <= item.reorder_point <= item.max_stock, item
+        assert item.min_stock <= item.max_stock, item
+        assert item.lead_time_days > 0, item
+
+
+def test_all_item_types_and_trackings_are_present(demo):
+    assert set(Item.objects.values_list("item_type", flat=True)) == set(ItemType.values)
+    assert set(Item.objects.values_list("tracking", flat=True)) == set(Tracking.values)
+
+
+def test_items_with_expiry_have_a_shelf_life_and_batches_that_follow_it(demo):
+    for item in Item.objects.filter(tracking=Tracking.BATCH_EXPIRY).prefetch_related("batches"):
+        assert item.shelf_life_days and item.shelf_life_days > 0, item
+        assert item.batches.all(), item
+        for batch in item.batches.all():
+            assert batch.expiry_date == batch.production_date + timedelta(days=item.shelf_life_days), batch
+    assert (
+        not Item.objects.exclude(tracking=Tracking.BATCH_EXPIRY)
+        .filter(shelf_life_days__isnull=False)
+        .exists()
+    )
+    assert not Batch.objects.filter(item__tracking=Tracking.NONE).exists()
+    assert not Batch.objects.filter(item__tracking=Tracking.BATCH, expiry_date__isnull=False).exists()
+
+
+def test_some_batches_are_near_expiry_and_one_or_two_have_expired(demo):
+    today = timezone.localdate()
+    expired = Batch.objects.filter(expiry_date__lt=today).values_list("item_id", flat=True).distinct()
+    near = Batch.objects.filter(expiry_date__gte=today, expiry_date__lte=today + timedelta(days=30))
+    assert 1 <= len(expired) <= 2
+    assert near.count() >= 5
+    assert not Batch.objects.filter(first_received_at__gt=timezone.now()).exists()
+
+
+def test_unit_conversions_are_packs_of_the_base_unit(demo):
+    conversions = ItemUnit.objects.select_related("item")
+    assert conversions.filter(unit__name="箱", item__name="光明纯牛奶", factor=24).exists()
+    for conversion in conversions:
+        assert conversion.unit_id != conversion.item.base_unit_id, conversion
+        assert conversion.factor > 1, conversion
+
+
+def test_barcodes_are_valid_chinese_ean13(demo):
+    barcodes = list(ItemBarcode.objects.select_related("item"))
+    assert barcodes
+    units_of = {}
+    for item_id, unit_id in ItemUnit.objects.values_list("item_id", "unit_id"):
+        units_of.setdefault(item_id, set()).add(unit_id)
+    for barcode in barcodes:
+        assert re.fullmatch(r"69\d{11}", barcode.barcode), barcode
+        assert ean13_is_valid(barcode.barcode), barcode
+        assert barcode.unit_id is None or barcode.unit_id in units_of[barcode.item_id], barcode
+    assert any(barcode.unit_id for barcode in barcodes)  # some case barcodes
+
+
+def test_category_paths_follow_their_parents(demo):
+    categories = {category.pk: category for category in Category.objects.all()}
+    for category in categories.values():
+        parent = categories.get(category.parent_id)
+        if parent is None:
+            assert (category.path, category.depth) == (category.name, 0)
+        else:
+            assert category.path == f"{parent.path} / {category.name}"
+            assert category.depth == parent.depth + 1
+    assert Category.objects.get(code="FOOD-DAIRY").path == "食品饮料 / 乳制品"
+    assert Category.objects.get(code="FOOD-BEV-WATER").depth == 2
+
+
+def test_location_paths_follow_their_parents_zone_aisle_bin(demo):
+    locations = {location.pk: location for location in Location.objects.all()}
+    parent_kind = {
+        LocationKind.ZONE: None,
+        LocationKind.AISLE: LocationKind.ZONE,
+        LocationKind.BIN: LocationKind.AISLE,
+    }
+    for location in locations.values():
+        parent = locations.get(location.parent_id)
+        if parent is None:
+            assert location.path == location.code
+            assert location.kind == LocationKind.ZONE
+        else:
+            assert location.path == f"{parent.path}/{location.code}"
+            assert parent.warehouse_id == location.warehouse_id
+            assert parent.kind == parent_kind[location.kind]
+    shanghai_zones = Location.objects.filter(warehouse__code="SH01", kind=LocationKind.ZONE)
+    assert set(shanghai_zones.values_list("name", flat=True)) == {"常温区", "冷藏区", "退货区"}
+    for warehouse in Warehouse.objects.all():
+        assert warehouse.locations.filter(kind=LocationKind.BIN).exists(), warehouse
+
+
+# -- parties ---------------------------------------------------------------------------------
+
+
+def test_supplier_prices_breaks_and_preferred_suppliers_make_sense(demo):
+    for supplier_item in SupplierItem.objects.prefetch_related("price_breaks"):
+        assert supplier_item.price > 0
+        assert supplier_item.price == supplier_item.price.quantize(Decimal("0.0001"))
+        assert supplier_item.pack_qty > 0
+        assert supplier_item.min_order_qty % supplier_item.pack_qty == 0, supplier_item
+        prices = [supplier_item.price] + [b.price for b in supplier_item.price_breaks.all()]
+        assert prices == sorted(prices, reverse=True) and len(set(prices)) == len(prices), supplier_item
+    bought = Item.objects.filter(supplier_items__isnull=False).distinct()
+    assert bought.count() > 250
+    for item in bought.prefetch_related("supplier_items"):
+        assert sum(si.is_preferred for si in item.supplier_items.all()) == 1, item
+    assert SupplierPriceBreak.objects.filter(min_qty=100, supplier_item__unit__name="箱").exists()
+    assert Supplier.objects.filter(name="华东食品有限公司").exclude(phone="").exists()
+
+
+def test_customers_cover_the_channels_with_price_levels_and_credit(demo):
+    assert dict(PriceLevel.objects.values_list("code", "name")) == {
+        "RETAIL": "零售价",
+        "WHOLESALE": "批发价",
+        "DISTRIBUTOR": "经销价",
+    }
+    assert set(Customer.objects.values_list("channel", flat=True)) == set(Channel.values)
+    assert not Customer.objects.filter(price_level__isnull=True).exists()
+    assert Customer.objects.filter(credit_limit__gt=0).count() >= 35
+    assert not Customer.objects.filter(credit_limit__lt=0).exists()
