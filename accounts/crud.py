@@ -164,7 +164,9 @@ class FormsetsMixin:
     def post(self, request, *args, **kwargs):
         self.object = self.get_object() if isinstance(self, UpdateView) else None
         form = self.get_form()
-        formsets = self.get_formsets(self.object or self.model())
+        # Bind the formsets to the form's own instance: their clean() then sees what the form
+        # just read (e.g. the item's base unit) on create as well as on edit.
+        formsets = self.get_formsets(form.instance)
         if form.is_valid() and all(fs.is_valid() for fs in formsets.values()):
             try:
                 with transaction.atomic():

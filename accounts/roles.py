@@ -1,7 +1,7 @@
 """The five roles of DESIGN.md §4, as Django groups. Group names are stable identifiers;
 what people read is ROLE_LABELS, translated."""
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 PURCHASING = "purchasing"
 SALES = "sales"
@@ -11,11 +11,11 @@ ADMINISTRATOR = "administrator"
 
 ROLES = (PURCHASING, SALES, WAREHOUSE_CLERK, MANAGER, ADMINISTRATOR)
 ROLE_LABELS = {
-    PURCHASING: _("Purchasing"),
-    SALES: _("Sales"),
-    WAREHOUSE_CLERK: _("Warehouse clerk"),
-    MANAGER: _("Manager"),
-    ADMINISTRATOR: _("Administrator"),
+    PURCHASING: pgettext_lazy("role", "Purchasing"),
+    SALES: pgettext_lazy("role", "Sales"),
+    WAREHOUSE_CLERK: pgettext_lazy("role", "Warehouse clerk"),
+    MANAGER: pgettext_lazy("role", "Manager"),
+    ADMINISTRATOR: pgettext_lazy("role", "Administrator"),
 }
 
 

@@ -47,7 +47,8 @@ class CategoryList(crud.MasterListView):
     model, table_class, filterset_class = Category, tables.CategoryTable, filters.CategoryFilter
 
     def get_queryset(self):
-        return super().get_queryset().annotate(item_count=Count("items"))
+        # An aggregate drops Meta.ordering (GROUP BY): order by path again so the list reads as a tree.
+        return super().get_queryset().annotate(item_count=Count("items")).order_by("path")
 
 
 class CategoryDetail(crud.MasterDetailView):
@@ -106,7 +107,9 @@ class WarehouseList(WarehouseScoped, crud.MasterListView):
     model, table_class, filterset_class = Warehouse, tables.WarehouseTable, filters.WarehouseFilter
 
     def get_queryset(self):
-        return super().get_queryset().annotate(location_count=Count("locations", filter=Q(locations__is_active=True)))
+        return (super().get_queryset()
+                .annotate(location_count=Count("locations", filter=Q(locations__is_active=True)))
+                .order_by("code"))  # the aggregate drops Meta.ordering
 
 
 class WarehouseDetail(WarehouseScoped, crud.MasterDetailView):

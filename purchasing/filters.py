@@ -16,8 +16,8 @@ class SupplierFilter(SearchFilterSet):
 
 class SupplierItemFilter(SearchFilterSet):
     search_fields = ("item__sku", "item__name", "supplier_sku", "supplier__name")
-    supplier = django_filters.ModelChoiceFilter(label=_("supplier"), queryset=Supplier.objects.all())
-    is_preferred = django_filters.BooleanFilter(label=_("preferred supplier"))
+    supplier = django_filters.ModelChoiceFilter(label=_("Supplier"), queryset=Supplier.objects.all())
+    is_preferred = django_filters.BooleanFilter(label=_("Preferred supplier"))
 
     class Meta:
         model = SupplierItem

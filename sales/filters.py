@@ -16,8 +16,8 @@ class PriceLevelFilter(SearchFilterSet):
 
 class CustomerFilter(SearchFilterSet):
     search_fields = ("code", "name", "contact_person", "phone")
-    channel = django_filters.ChoiceFilter(label=_("channel"), choices=Channel.choices)
-    price_level = django_filters.ModelChoiceFilter(label=_("price level"), queryset=PriceLevel.objects.all())
+    channel = django_filters.ChoiceFilter(label=_("Channel"), choices=Channel.choices)
+    price_level = django_filters.ModelChoiceFilter(label=_("Price level"), queryset=PriceLevel.objects.all())
 
     class Meta:
         model = Customer
