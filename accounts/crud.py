@@ -23,7 +23,7 @@ from django_tables2 import SingleTableMixin
 
 from inventory.exceptions import DomainError
 
-from .formatting import fmt_qty
+from .formatting import fmt_decimal_field, fmt_qty
 
 
 def _shown(value):
@@ -113,6 +113,8 @@ class MasterDetailView(LoginRequiredMixin, PermissionRequiredMixin, ScopedMixin,
             field = obj._meta.get_field(name)
             display = getattr(obj, f"get_{name}_display", None)
             value = display() if display else getattr(obj, name)
+            if isinstance(value, Decimal):
+                value = fmt_decimal_field(field, value)
             rows.append({"label": field.verbose_name, "value": value, "name": name})
         return rows
 

@@ -4,7 +4,7 @@ import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .formatting import fmt_money, fmt_qty
+from .formatting import fmt_money, fmt_price, fmt_qty
 
 
 class ActiveColumn(tables.BooleanColumn):
@@ -16,12 +16,14 @@ class ActiveColumn(tables.BooleanColumn):
 class NumberColumn(tables.Column):
     """A quantity (or, with money=True, an amount) right-aligned with thousands separators."""
 
-    def __init__(self, *args, money: bool = False, **kwargs):
-        self.money = money
+    def __init__(self, *args, money: bool = False, price: bool = False, **kwargs):
+        self.money, self.price = money, price
         kwargs.setdefault("attrs", {"td": {"class": "num"}, "th": {"class": "num"}})
         super().__init__(*args, **kwargs)
 
     def render(self, value):
+        if self.price:
+            return fmt_price(value)
         return fmt_money(value) if self.money else fmt_qty(value)
 
 

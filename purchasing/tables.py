@@ -15,7 +15,7 @@ class SupplierTable(MasterTable):
 
 class SupplierItemTable(MasterTable):
     item = LinkColumn()
-    price = NumberColumn(money=True)
+    price = NumberColumn(price=True)
     min_order_qty = NumberColumn()
     pack_qty = NumberColumn()
     is_active = ActiveColumn()

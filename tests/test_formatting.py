@@ -1,0 +1,33 @@
+"""How amounts read: thousands separators in both languages, quantities without trailing zeros,
+money to the fen, unit prices to the fen or finer when they carry more places."""
+
+from decimal import Decimal
+
+import pytest
+from django.utils import translation
+
+from accounts.formatting import fmt_decimal_field, fmt_money, fmt_price, fmt_qty
+from inventory.models import Item
+from purchasing.models import SupplierItem
+from sales.models import Customer
+
+
+@pytest.mark.parametrize("lang", ["zh-hans", "en"])
+def test_quantities_money_and_prices_read_the_same_in_both_languages(lang):
+    with translation.override(lang):
+        assert fmt_qty(Decimal("1234567.5000")) == "1,234,567.5"
+        assert fmt_qty(Decimal("24.0000")) == "24"
+        assert fmt_qty(Decimal("100")) == "100"
+        assert fmt_qty(Decimal("0.0010")) == "0.001"
+        assert fmt_money(Decimal("1234567.891")) == "1,234,567.89"
+        assert fmt_money(Decimal("5")) == "5.00"
+        assert fmt_price(Decimal("12.5000")) == "12.50"
+        assert fmt_price(Decimal("3.1250")) == "3.125"
+        assert fmt_price(Decimal("1999.0000")) == "1,999.00"
+
+
+def test_model_decimal_fields_are_formatted_by_what_they_hold():
+    with translation.override("zh-hans"):
+        assert fmt_decimal_field(Customer._meta.get_field("credit_limit"), Decimal("50000")) == "50,000.00"
+        assert fmt_decimal_field(SupplierItem._meta.get_field("price"), Decimal("2.3750")) == "2.375"
+        assert fmt_decimal_field(Item._meta.get_field("safety_stock"), Decimal("24.0000")) == "24"
