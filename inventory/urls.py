@@ -1,7 +1,10 @@
 from accounts.crud import crud_urls
+from accounts.dataio import dataio_urls
 
 from . import views
+from .filters import ItemFilter
 from .models import Batch, Category, Item, Location, Unit, Warehouse
+from .resources import ItemResource
 
 app_name = "inventory"
 
@@ -19,4 +22,5 @@ urlpatterns = [
                create_view=views.LocationCreate, update_view=views.LocationUpdate, toggle_view=views.LocationToggle),
     *crud_urls(Batch, prefix="batches", list_view=views.BatchList, detail_view=views.BatchDetail,
                create_view=views.BatchCreate, update_view=views.BatchUpdate, toggle_view=views.BatchToggle),
+    *dataio_urls(ItemResource, filterset_class=ItemFilter),
 ]

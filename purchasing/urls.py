@@ -1,7 +1,10 @@
 from accounts.crud import crud_urls
+from accounts.dataio import dataio_urls
 
 from . import views
+from .filters import SupplierFilter
 from .models import Supplier, SupplierItem
+from .resources import SupplierResource
 
 app_name = "purchasing"
 
@@ -11,4 +14,5 @@ urlpatterns = [
     *crud_urls(SupplierItem, prefix="supplier-items", list_view=views.SupplierItemList,
                detail_view=views.SupplierItemDetail, create_view=views.SupplierItemCreate,
                update_view=views.SupplierItemUpdate, toggle_view=views.SupplierItemToggle),
+    *dataio_urls(SupplierResource, filterset_class=SupplierFilter),
 ]

@@ -1,7 +1,10 @@
 from accounts.crud import crud_urls
+from accounts.dataio import dataio_urls
 
 from . import views
+from .filters import CustomerFilter
 from .models import Customer, PriceLevel
+from .resources import CustomerResource
 
 app_name = "sales"
 
@@ -11,4 +14,5 @@ urlpatterns = [
     *crud_urls(PriceLevel, prefix="price-levels", list_view=views.PriceLevelList,
                detail_view=views.PriceLevelDetail, create_view=views.PriceLevelCreate,
                update_view=views.PriceLevelUpdate, toggle_view=views.PriceLevelToggle),
+    *dataio_urls(CustomerResource, filterset_class=CustomerFilter),
 ]

@@ -1,16 +1,20 @@
 """Browser tests: Debian's Chromium driven by Playwright (its own browser download is not
 reachable here), against pytest-django's live server."""
 
-import os
 import shutil
 
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; the live server's ORM calls happen in
-# its own thread, but pytest-django's fixtures touch the ORM from here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _allow_orm_beside_playwright():
+    # Playwright's sync API runs an event loop in this thread, and pytest-django's fixtures touch
+    # the ORM from it; only sessions that run browser tests relax Django's async-safety check.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
 
 
 @pytest.fixture(scope="session")
