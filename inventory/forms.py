@@ -2,6 +2,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import active_or_current
+
 from .models import Batch, Category, Item, ItemBarcode, ItemUnit, Location, Unit, Warehouse
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -23,16 +25,31 @@ class CategoryForm(forms.ModelForm):
 class ItemForm(forms.ModelForm):
     class Meta:
         model = Item
-        fields = ["sku", "name", "spec", "category", "item_type", "base_unit", "tracking",
-                  "safety_stock", "reorder_point", "min_stock", "max_stock", "lead_time_days",
-                  "shelf_life_days", "notes"]
-        widgets = {"category": forms.Select(attrs={"data-searchable": ""}),
-                   "notes": forms.Textarea(attrs={"rows": 2})}
+        fields = [
+            "sku",
+            "name",
+            "spec",
+            "category",
+            "item_type",
+            "base_unit",
+            "tracking",
+            "safety_stock",
+            "reorder_point",
+            "min_stock",
+            "max_stock",
+            "lead_time_days",
+            "shelf_life_days",
+            "notes",
+        ]
+        widgets = {
+            "category": forms.Select(attrs={"data-searchable": ""}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = Category.objects.filter(is_active=True)
-        self.fields["base_unit"].queryset = Unit.objects.filter(is_active=True)
+        self.fields["category"].queryset = active_or_current(Category.objects.all(), self, "category")
+        self.fields["base_unit"].queryset = active_or_current(Unit.objects.all(), self, "base_unit")
         for name in ("safety_stock", "reorder_point", "min_stock", "max_stock"):
             self.fields[name].min_value = 0
             self.fields[name].widget.attrs["min"] = "0"
@@ -83,10 +100,12 @@ class BaseItemUnitFormSet(forms.BaseInlineFormSet):
             raise ValidationError(_("Only one default purchase unit and one default sales unit."))
 
 
-ItemUnitFormSet = forms.inlineformset_factory(Item, ItemUnit, form=ItemUnitForm, formset=BaseItemUnitFormSet,
-                                              extra=1, can_delete=True)
-ItemBarcodeFormSet = forms.inlineformset_factory(Item, ItemBarcode, fields=["barcode", "unit"],
-                                                 extra=1, can_delete=True)
+ItemUnitFormSet = forms.inlineformset_factory(
+    Item, ItemUnit, form=ItemUnitForm, formset=BaseItemUnitFormSet, extra=1, can_delete=True
+)
+ItemBarcodeFormSet = forms.inlineformset_factory(
+    Item, ItemBarcode, fields=["barcode", "unit"], extra=1, can_delete=True
+)
 
 
 class WarehouseForm(forms.ModelForm):
@@ -107,8 +126,8 @@ class LocationForm(forms.ModelForm):
         from .selectors import locations_for, warehouses_for
 
         if user is not None:
-            self.fields["warehouse"].queryset = warehouses_for(user).filter(is_active=True)
-            self.fields["parent"].queryset = locations_for(user).filter(is_active=True)
+            self.fields["warehouse"].queryset = active_or_current(warehouses_for(user), self, "warehouse")
+            self.fields["parent"].queryset = active_or_current(locations_for(user), self, "parent")
 
     def clean(self):
         data = super().clean()
@@ -125,12 +144,15 @@ class BatchForm(forms.ModelForm):
     class Meta:
         model = Batch
         fields = ["item", "batch_no", "production_date", "expiry_date", "notes"]
-        widgets = {"item": forms.Select(attrs={"data-searchable": ""}),
-                   "production_date": DATE, "expiry_date": DATE}
+        widgets = {
+            "item": forms.Select(attrs={"data-searchable": ""}),
+            "production_date": DATE,
+            "expiry_date": DATE,
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["item"].queryset = Item.objects.filter(is_active=True).exclude(tracking="none")
+        self.fields["item"].queryset = active_or_current(Item.objects.exclude(tracking="none"), self, "item")
 
     def clean(self):
         data = super().clean()

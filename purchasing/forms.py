@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import active_or_current
 from inventory.models import Item, Unit
 
 from .models import Supplier, SupplierItem, SupplierPriceBreak
@@ -10,8 +11,19 @@ from .models import Supplier, SupplierItem, SupplierPriceBreak
 class SupplierForm(forms.ModelForm):
     class Meta:
         model = Supplier
-        fields = ["code", "name", "contact_person", "phone", "email", "address", "tax_id",
-                  "payment_terms_days", "default_lead_time_days", "rating", "notes"]
+        fields = [
+            "code",
+            "name",
+            "contact_person",
+            "phone",
+            "email",
+            "address",
+            "tax_id",
+            "payment_terms_days",
+            "default_lead_time_days",
+            "rating",
+            "notes",
+        ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
 
     def clean_rating(self):
@@ -24,16 +36,27 @@ class SupplierForm(forms.ModelForm):
 class SupplierItemForm(forms.ModelForm):
     class Meta:
         model = SupplierItem
-        fields = ["supplier", "item", "supplier_sku", "unit", "price", "min_order_qty", "pack_qty",
-                  "lead_time_days", "is_preferred"]
-        widgets = {"supplier": forms.Select(attrs={"data-searchable": ""}),
-                   "item": forms.Select(attrs={"data-searchable": ""})}
+        fields = [
+            "supplier",
+            "item",
+            "supplier_sku",
+            "unit",
+            "price",
+            "min_order_qty",
+            "pack_qty",
+            "lead_time_days",
+            "is_preferred",
+        ]
+        widgets = {
+            "supplier": forms.Select(attrs={"data-searchable": ""}),
+            "item": forms.Select(attrs={"data-searchable": ""}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["supplier"].queryset = Supplier.objects.filter(is_active=True)
-        self.fields["item"].queryset = Item.objects.filter(is_active=True)
-        self.fields["unit"].queryset = Unit.objects.filter(is_active=True)
+        self.fields["supplier"].queryset = active_or_current(Supplier.objects.all(), self, "supplier")
+        self.fields["item"].queryset = active_or_current(Item.objects.all(), self, "item")
+        self.fields["unit"].queryset = active_or_current(Unit.objects.all(), self, "unit")
 
     def clean(self):
         data = super().clean()
@@ -45,8 +68,10 @@ class SupplierItemForm(forms.ModelForm):
             self.add_error("pack_qty", _("The pack size must be greater than zero."))
         item, unit = data.get("item"), data.get("unit")
         if item and unit and unit != item.base_unit and not item.units.filter(unit=unit).exists():
-            self.add_error("unit", _("%(item)s has no conversion for this unit: add it on the item first.")
-                           % {"item": item})
+            self.add_error(
+                "unit",
+                _("%(item)s has no conversion for this unit: add it on the item first.") % {"item": item},
+            )
         return data
 
 
@@ -77,5 +102,11 @@ class BasePriceBreakFormSet(forms.BaseInlineFormSet):
             seen.add(qty)
 
 
-PriceBreakFormSet = forms.inlineformset_factory(SupplierItem, SupplierPriceBreak, form=PriceBreakForm,
-                                                formset=BasePriceBreakFormSet, extra=1, can_delete=True)
+PriceBreakFormSet = forms.inlineformset_factory(
+    SupplierItem,
+    SupplierPriceBreak,
+    form=PriceBreakForm,
+    formset=BasePriceBreakFormSet,
+    extra=1,
+    can_delete=True,
+)

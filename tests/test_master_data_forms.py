@@ -27,7 +27,6 @@ from .factories import (
 NOTHING_SAVED = "Nothing was saved: please correct the errors below."
 
 
-
 @pytest.fixture
 def manager(client_for):
     return client_for("manager")
@@ -612,3 +611,39 @@ def test_item_list_keeps_the_filter_when_paging_and_sorting(manager, category):
     ).content.decode()
 
     assert listed_skus(second) == [f"SKU-{n:02d}" for n in range(4, -1, -1)]
+
+
+def test_an_item_whose_category_was_deactivated_can_still_be_edited_and_saved(client_for):
+    # Given an item in a category that has since been deactivated
+    item = ItemFactory(name="旧名")
+    item.category.is_active = False
+    item.category.save()
+    # When the manager edits only the name and keeps the category
+    response = client_for("manager").post(
+        reverse("inventory:item_update", args=[item.pk]),
+        {
+            "sku": item.sku,
+            "name": "新名",
+            "spec": "",
+            "category": item.category_id,
+            "item_type": item.item_type,
+            "base_unit": item.base_unit_id,
+            "tracking": "none",
+            "safety_stock": "10",
+            "reorder_point": "20",
+            "min_stock": "0",
+            "max_stock": "0",
+            "lead_time_days": "0",
+            "shelf_life_days": "",
+            "notes": "",
+            "units-TOTAL_FORMS": "0",
+            "units-INITIAL_FORMS": "0",
+            "barcodes-TOTAL_FORMS": "0",
+            "barcodes-INITIAL_FORMS": "0",
+        },
+    )
+    # Then it saves, keeping the inactive category
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.name == "新名"
+    assert item.category.is_active is False
