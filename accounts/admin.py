@@ -14,7 +14,9 @@ class UserWarehousesForm(forms.ModelForm):
     """Edit the warehouses a user works in from the user page (the relation lives on Warehouse)."""
 
     warehouses = forms.ModelMultipleChoiceField(
-        label=_("warehouses"), queryset=Warehouse.objects.all(), required=False,
+        label=_("warehouses"),
+        queryset=Warehouse.objects.all(),
+        required=False,
         widget=admin.widgets.FilteredSelectMultiple(_("warehouses"), is_stacked=False),
     )
 

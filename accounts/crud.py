@@ -73,8 +73,9 @@ class ModelContextMixin:
         return ctx
 
 
-class MasterListView(LoginRequiredMixin, PermissionRequiredMixin, ScopedMixin, ModelContextMixin,
-                     SingleTableMixin, FilterView):
+class MasterListView(
+    LoginRequiredMixin, PermissionRequiredMixin, ScopedMixin, ModelContextMixin, SingleTableMixin, FilterView
+):
     template_name = "crud/list.html"
     paginate_by = 25
     filterset_class = None
@@ -97,8 +98,9 @@ class MasterListView(LoginRequiredMixin, PermissionRequiredMixin, ScopedMixin, M
         return ctx
 
 
-class MasterDetailView(LoginRequiredMixin, PermissionRequiredMixin, ScopedMixin, ModelContextMixin,
-                       DetailView):
+class MasterDetailView(
+    LoginRequiredMixin, PermissionRequiredMixin, ScopedMixin, ModelContextMixin, DetailView
+):
     template_name = "crud/detail.html"
     detail_fields: tuple[str, ...] = ()
     history_limit = 10
@@ -138,8 +140,9 @@ class MasterDetailView(LoginRequiredMixin, PermissionRequiredMixin, ScopedMixin,
             if older is not None and newer.history_type == "~":
                 for change in newer.diff_against(older, foreign_keys_are_objs=True).changes:
                     field = obj._meta.get_field(change.field)
-                    changes.append({"field": field.verbose_name, "old": _shown(change.old),
-                                    "new": _shown(change.new)})
+                    changes.append(
+                        {"field": field.verbose_name, "old": _shown(change.old), "new": _shown(change.new)}
+                    )
             rows.append({"record": newer, "changes": changes})
         return rows[: self.history_limit]
 
@@ -197,16 +200,18 @@ class FormsetsMixin:
         return obj
 
 
-class MasterCreateView(LoginRequiredMixin, PermissionRequiredMixin, ModelContextMixin, FormsetsMixin,
-                       CreateView):
+class MasterCreateView(
+    LoginRequiredMixin, PermissionRequiredMixin, ModelContextMixin, FormsetsMixin, CreateView
+):
     template_name = "crud/form.html"
 
     def get_permission_required(self):
         return [_perm(self.model, "add")]
 
 
-class MasterUpdateView(LoginRequiredMixin, PermissionRequiredMixin, ScopedMixin, ModelContextMixin,
-                       FormsetsMixin, UpdateView):
+class MasterUpdateView(
+    LoginRequiredMixin, PermissionRequiredMixin, ScopedMixin, ModelContextMixin, FormsetsMixin, UpdateView
+):
     template_name = "crud/form.html"
 
     def get_permission_required(self):
@@ -236,8 +241,16 @@ class MasterToggleActiveView(LoginRequiredMixin, PermissionRequiredMixin, Scoped
         return self.scope(self.model._default_manager.all(), self.request.user)
 
 
-def crud_urls(model: type[Model], *, list_view=None, detail_view=None, create_view=None,
-              update_view=None, toggle_view=None, prefix: str | None = None) -> list:
+def crud_urls(
+    model: type[Model],
+    *,
+    list_view=None,
+    detail_view=None,
+    create_view=None,
+    update_view=None,
+    toggle_view=None,
+    prefix: str | None = None,
+) -> list:
     name = model._meta.model_name
     prefix = prefix or f"{name}s"
     patterns = []
@@ -250,6 +263,7 @@ def crud_urls(model: type[Model], *, list_view=None, detail_view=None, create_vi
     if update_view:
         patterns.append(path(f"{prefix}/<int:pk>/edit/", update_view.as_view(), name=f"{name}_update"))
     if toggle_view:
-        patterns.append(path(f"{prefix}/<int:pk>/toggle-active/", toggle_view.as_view(),
-                             name=f"{name}_toggle"))
+        patterns.append(
+            path(f"{prefix}/<int:pk>/toggle-active/", toggle_view.as_view(), name=f"{name}_toggle")
+        )
     return patterns

@@ -24,26 +24,48 @@ class Section:
 
 
 SECTIONS: tuple[Section, ...] = (
-    Section("inventory", _("Inventory"), "box-seam", (
-        Entry(_("Items"), "inventory:item_list", "inventory.view_item", "upc-scan"),
-        Entry(_("Categories"), "inventory:category_list", "inventory.view_category", "diagram-3"),
-        Entry(_("Units"), "inventory:unit_list", "inventory.view_unit", "rulers"),
-        Entry(_("Warehouses"), "inventory:warehouse_list", "inventory.view_warehouse", "buildings"),
-        Entry(_("Locations"), "inventory:location_list", "inventory.view_location", "grid-3x3"),
-        Entry(_("Batches"), "inventory:batch_list", "inventory.view_batch", "calendar2-week"),
-    )),
-    Section("purchasing", _("Purchasing"), "cart", (
-        Entry(_("Suppliers"), "purchasing:supplier_list", "purchasing.view_supplier", "truck"),
-        Entry(_("Supplier items"), "purchasing:supplieritem_list", "purchasing.view_supplieritem", "tags"),
-    )),
-    Section("sales", _("Sales"), "bag", (
-        Entry(_("Customers"), "sales:customer_list", "sales.view_customer", "people"),
-        Entry(_("Price levels"), "sales:pricelevel_list", "sales.view_pricelevel", "layers"),
-    )),
-    Section("admin", _("System"), "gear", (
-        Entry(_("Users"), "admin:accounts_user_changelist", "accounts.view_user", "person-badge"),
-        Entry(_("Administration"), "admin:index", "accounts.change_user", "sliders"),
-    )),
+    Section(
+        "inventory",
+        _("Inventory"),
+        "box-seam",
+        (
+            Entry(_("Items"), "inventory:item_list", "inventory.view_item", "upc-scan"),
+            Entry(_("Categories"), "inventory:category_list", "inventory.view_category", "diagram-3"),
+            Entry(_("Units"), "inventory:unit_list", "inventory.view_unit", "rulers"),
+            Entry(_("Warehouses"), "inventory:warehouse_list", "inventory.view_warehouse", "buildings"),
+            Entry(_("Locations"), "inventory:location_list", "inventory.view_location", "grid-3x3"),
+            Entry(_("Batches"), "inventory:batch_list", "inventory.view_batch", "calendar2-week"),
+        ),
+    ),
+    Section(
+        "purchasing",
+        _("Purchasing"),
+        "cart",
+        (
+            Entry(_("Suppliers"), "purchasing:supplier_list", "purchasing.view_supplier", "truck"),
+            Entry(
+                _("Supplier items"), "purchasing:supplieritem_list", "purchasing.view_supplieritem", "tags"
+            ),
+        ),
+    ),
+    Section(
+        "sales",
+        _("Sales"),
+        "bag",
+        (
+            Entry(_("Customers"), "sales:customer_list", "sales.view_customer", "people"),
+            Entry(_("Price levels"), "sales:pricelevel_list", "sales.view_pricelevel", "layers"),
+        ),
+    ),
+    Section(
+        "admin",
+        _("System"),
+        "gear",
+        (
+            Entry(_("Users"), "admin:accounts_user_changelist", "accounts.view_user", "person-badge"),
+            Entry(_("Administration"), "admin:index", "accounts.change_user", "sliders"),
+        ),
+    ),
 )
 
 
@@ -61,6 +83,7 @@ def sections_for(user) -> list[dict]:
         if section.key == "admin" and not user.is_staff:
             entries = []
         if entries:
-            result.append({"key": section.key, "label": section.label, "icon": section.icon,
-                           "entries": entries})
+            result.append(
+                {"key": section.key, "label": section.label, "icon": section.icon, "entries": entries}
+            )
     return result

@@ -17,11 +17,15 @@ DEST = ROOT / "static" / "vendor"
 
 # package -> files or folders (relative to the package) to copy, keeping their relative paths
 FILES = {
-    "bootstrap": ["dist/css/bootstrap.min.css", "dist/css/bootstrap.min.css.map",
-                  "dist/js/bootstrap.bundle.min.js", "dist/js/bootstrap.bundle.min.js.map", "LICENSE"],
+    "bootstrap": [
+        "dist/css/bootstrap.min.css",
+        "dist/css/bootstrap.min.css.map",
+        "dist/js/bootstrap.bundle.min.js",
+        "dist/js/bootstrap.bundle.min.js.map",
+        "LICENSE",
+    ],
     "bootstrap-icons": ["font/bootstrap-icons.min.css", "font/fonts", "LICENSE"],
-    "tom-select": ["dist/css/tom-select.bootstrap5.min.css", "dist/js/tom-select.complete.min.js",
-                   "LICENSE"],
+    "tom-select": ["dist/css/tom-select.bootstrap5.min.css", "dist/js/tom-select.complete.min.js", "LICENSE"],
 }
 
 
@@ -36,8 +40,11 @@ def main() -> int:
         if installed != meta["version"]:
             print(f"{package}: node_modules has {installed}, lockfile {meta['version']}: run npm ci")
             return 1
-        versions[package] = {"version": meta["version"], "license": meta.get("license"),
-                             "integrity": meta.get("integrity")}
+        versions[package] = {
+            "version": meta["version"],
+            "license": meta.get("license"),
+            "integrity": meta.get("integrity"),
+        }
         for rel in paths:
             src, dst = NODE / package / rel, DEST / package / rel
             dst.parent.mkdir(parents=True, exist_ok=True)

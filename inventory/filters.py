@@ -25,8 +25,9 @@ class CategoryFilter(SearchFilterSet):
 
 class ItemFilter(SearchFilterSet):
     search_fields = ("sku", "name", "spec", "barcodes__barcode")
-    category = django_filters.ModelChoiceFilter(label=_("Category"), queryset=Category.objects.all(),
-                                                method="filter_category")
+    category = django_filters.ModelChoiceFilter(
+        label=_("Category"), queryset=Category.objects.all(), method="filter_category"
+    )
     item_type = django_filters.ChoiceFilter(label=_("Item type"), choices=ItemType.choices)
     tracking = django_filters.ChoiceFilter(label=_("Tracking"), choices=Tracking.choices)
 
@@ -69,9 +70,12 @@ class LocationFilter(SearchFilterSet):
 
 class BatchFilter(SearchFilterSet):
     search_fields = ("batch_no", "item__sku", "item__name")
-    expires_before = django_filters.DateFilter(label=_("Expires before"), field_name="expiry_date",
-                                               lookup_expr="lt",
-                                               widget=django_filters.widgets.forms.DateInput(attrs={"type": "date"}))
+    expires_before = django_filters.DateFilter(
+        label=_("Expires before"),
+        field_name="expiry_date",
+        lookup_expr="lt",
+        widget=django_filters.widgets.forms.DateInput(attrs={"type": "date"}),
+    )
 
     class Meta:
         model = Batch

@@ -41,8 +41,12 @@ class Category(models.Model):
     code = models.CharField(_("code"), max_length=30, unique=True)
     name = models.CharField(_("name"), max_length=60)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent category"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="children",
+        "self",
+        verbose_name=_("parent category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     path = models.CharField(_("full path"), max_length=500, editable=False, default="")
     depth = models.PositiveSmallIntegerField(editable=False, default=0)
@@ -82,19 +86,22 @@ class Item(models.Model):
     sku = models.CharField(_("SKU"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=120)
     spec = models.CharField(_("specification"), max_length=120, blank=True)
-    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT,
-                                 related_name="items")
-    item_type = models.CharField(_("item type"), max_length=20, choices=ItemType.choices,
-                                 default=ItemType.MERCHANDISE)
-    base_unit = models.ForeignKey(Unit, verbose_name=_("base unit"), on_delete=models.PROTECT,
-                                  related_name="+")
-    tracking = models.CharField(_("tracking"), max_length=20, choices=Tracking.choices,
-                                default=Tracking.NONE)
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="items"
+    )
+    item_type = models.CharField(
+        _("item type"), max_length=20, choices=ItemType.choices, default=ItemType.MERCHANDISE
+    )
+    base_unit = models.ForeignKey(
+        Unit, verbose_name=_("base unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    tracking = models.CharField(_("tracking"), max_length=20, choices=Tracking.choices, default=Tracking.NONE)
     safety_stock = models.DecimalField(_("safety stock"), **QTY, default=ZERO)
     reorder_point = models.DecimalField(_("reorder point"), **QTY, default=ZERO)
     min_stock = models.DecimalField(_("minimum stock"), **QTY, default=ZERO)
-    max_stock = models.DecimalField(_("maximum stock"), **QTY, default=ZERO,
-                                    help_text=_("0 means no maximum."))
+    max_stock = models.DecimalField(
+        _("maximum stock"), **QTY, default=ZERO, help_text=_("0 means no maximum.")
+    )
     lead_time_days = models.PositiveIntegerField(_("lead time (days)"), default=0)
     shelf_life_days = models.PositiveIntegerField(_("shelf life (days)"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
@@ -117,8 +124,9 @@ class Item(models.Model):
                 condition=Q(safety_stock__gte=0, reorder_point__gte=0, min_stock__gte=0, max_stock__gte=0),
                 name="item_stock_levels_not_negative",
             ),
-            models.CheckConstraint(condition=Q(max_stock=0) | Q(max_stock__gte=F("min_stock")),
-                                   name="item_max_not_below_min"),
+            models.CheckConstraint(
+                condition=Q(max_stock=0) | Q(max_stock__gte=F("min_stock")), name="item_max_not_below_min"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -163,9 +171,15 @@ class ItemBarcode(models.Model):
 
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="barcodes")
     barcode = models.CharField(_("barcode"), max_length=64, unique=True)
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), null=True, blank=True,
-                             on_delete=models.PROTECT, related_name="+",
-                             help_text=_("Empty for the base unit."))
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty for the base unit."),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -180,8 +194,9 @@ class Warehouse(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=60)
     address = models.CharField(_("address"), max_length=200, blank=True)
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("staff"), blank=True,
-                                     related_name="warehouses")
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("staff"), blank=True, related_name="warehouses"
+    )
     is_active = models.BooleanField(_("active"), default=True)
     history = HistoricalRecords(m2m_fields=[members])
 
@@ -207,10 +222,17 @@ class LocationKind(models.TextChoices):
 class Location(models.Model):
     """A place in a warehouse: zone → aisle → bin. `path` is kept by services.location_save."""
 
-    warehouse = models.ForeignKey(Warehouse, verbose_name=_("warehouse"), on_delete=models.PROTECT,
-                                  related_name="locations")
-    parent = models.ForeignKey("self", verbose_name=_("parent location"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="children")
+    warehouse = models.ForeignKey(
+        Warehouse, verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="locations"
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent location"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
     code = models.CharField(_("code"), max_length=30)
     name = models.CharField(_("name"), max_length=60, blank=True)
     kind = models.CharField(_("kind"), max_length=10, choices=LocationKind.choices, default=LocationKind.BIN)
@@ -225,8 +247,9 @@ class Location(models.Model):
         ordering = ["warehouse__code", "path"]
         constraints = [
             models.UniqueConstraint(fields=["warehouse", "code"], name="location_code_unique_in_warehouse"),
-            models.CheckConstraint(condition=Q(capacity__isnull=True) | Q(capacity__gt=0),
-                                   name="location_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(capacity__isnull=True) | Q(capacity__gt=0), name="location_capacity_positive"
+            ),
             models.CheckConstraint(condition=~Q(parent=F("id")), name="location_not_own_parent"),
         ]
 
@@ -257,7 +280,8 @@ class Batch(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["item", "batch_no"], name="batch_unique_per_item"),
             models.CheckConstraint(
-                condition=Q(expiry_date__isnull=True) | Q(production_date__isnull=True)
+                condition=Q(expiry_date__isnull=True)
+                | Q(production_date__isnull=True)
                 | Q(expiry_date__gte=F("production_date")),
                 name="batch_expiry_not_before_production",
             ),

@@ -13,8 +13,10 @@ def _tree_error(node, parent) -> None:
     seen = parent
     while seen is not None:
         if seen.pk == node.pk:
-            raise InventoryError(_("%(node)s cannot be placed under itself or one of its children.")
-                                 % {"node": node.name or node.code})
+            raise InventoryError(
+                _("%(node)s cannot be placed under itself or one of its children.")
+                % {"node": node.name or node.code}
+            )
         seen = seen.parent
 
 

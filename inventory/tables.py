@@ -17,8 +17,12 @@ class UnitTable(MasterTable):
 
 class CategoryTable(MasterTable):
     path = LinkColumn(verbose_name=_("category"))
-    items = tables.Column(verbose_name=_("items"), accessor="item_count", orderable=True,
-                          attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    items = tables.Column(
+        verbose_name=_("items"),
+        accessor="item_count",
+        orderable=True,
+        attrs={"td": {"class": "num"}, "th": {"class": "num"}},
+    )
     is_active = ActiveColumn()
 
     class Meta(MasterTable.Meta):
@@ -34,15 +38,28 @@ class ItemTable(MasterTable):
 
     class Meta(MasterTable.Meta):
         model = Item
-        fields = ["sku", "name", "spec", "category", "item_type", "base_unit", "tracking",
-                  "safety_stock", "reorder_point", "is_active"]
+        fields = [
+            "sku",
+            "name",
+            "spec",
+            "category",
+            "item_type",
+            "base_unit",
+            "tracking",
+            "safety_stock",
+            "reorder_point",
+            "is_active",
+        ]
         order_by = "sku"
 
 
 class WarehouseTable(MasterTable):
     code = LinkColumn()
-    locations = tables.Column(verbose_name=_("locations"), accessor="location_count",
-                              attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    locations = tables.Column(
+        verbose_name=_("locations"),
+        accessor="location_count",
+        attrs={"td": {"class": "num"}, "th": {"class": "num"}},
+    )
     is_active = ActiveColumn()
 
     class Meta(MasterTable.Meta):

@@ -82,9 +82,23 @@ class ItemList(crud.MasterListView):
 class ItemDetail(crud.MasterDetailView):
     model = Item
     template_name = "inventory/item_detail.html"
-    detail_fields = ("sku", "name", "spec", "category", "item_type", "base_unit", "tracking",
-                     "safety_stock", "reorder_point", "min_stock", "max_stock", "lead_time_days",
-                     "shelf_life_days", "notes", "is_active")
+    detail_fields = (
+        "sku",
+        "name",
+        "spec",
+        "category",
+        "item_type",
+        "base_unit",
+        "tracking",
+        "safety_stock",
+        "reorder_point",
+        "min_stock",
+        "max_stock",
+        "lead_time_days",
+        "shelf_life_days",
+        "notes",
+        "is_active",
+    )
 
     def get_queryset(self):
         return super().get_queryset().select_related("category", "base_unit")
@@ -107,9 +121,12 @@ class WarehouseList(WarehouseScoped, crud.MasterListView):
     model, table_class, filterset_class = Warehouse, tables.WarehouseTable, filters.WarehouseFilter
 
     def get_queryset(self):
-        return (super().get_queryset()
-                .annotate(location_count=Count("locations", filter=Q(locations__is_active=True)))
-                .order_by("code"))  # the aggregate drops Meta.ordering
+        return (
+            super()
+            .get_queryset()
+            .annotate(location_count=Count("locations", filter=Q(locations__is_active=True)))
+            .order_by("code")
+        )  # the aggregate drops Meta.ordering
 
 
 class WarehouseDetail(WarehouseScoped, crud.MasterDetailView):
@@ -162,7 +179,12 @@ class LocationCreate(LocationFormKwargs, crud.MasterCreateView):
 
 
 class LocationUpdate(LocationFormKwargs, WarehouseScoped, crud.MasterUpdateView):
-    model, form_class, save_service, warehouse_field = Location, forms.LocationForm, services.location_save, "warehouse"
+    model, form_class, save_service, warehouse_field = (
+        Location,
+        forms.LocationForm,
+        services.location_save,
+        "warehouse",
+    )
 
 
 class LocationToggle(WarehouseScoped, crud.MasterToggleActiveView):
@@ -179,7 +201,15 @@ class BatchList(crud.MasterListView):
 
 class BatchDetail(crud.MasterDetailView):
     model = Batch
-    detail_fields = ("item", "batch_no", "production_date", "expiry_date", "first_received_at", "notes", "is_active")
+    detail_fields = (
+        "item",
+        "batch_no",
+        "production_date",
+        "expiry_date",
+        "first_received_at",
+        "notes",
+        "is_active",
+    )
 
 
 class BatchCreate(crud.MasterCreateView):

@@ -23,8 +23,9 @@ class Supplier(models.Model):
     tax_id = models.CharField(_("tax ID"), max_length=30, blank=True)
     payment_terms_days = models.PositiveIntegerField(_("payment terms (days)"), default=30)
     default_lead_time_days = models.PositiveIntegerField(_("default lead time (days)"), default=7)
-    rating = models.DecimalField(_("rating"), max_digits=3, decimal_places=1, null=True, blank=True,
-                                 help_text=_("0 to 5."))
+    rating = models.DecimalField(
+        _("rating"), max_digits=3, decimal_places=1, null=True, blank=True, help_text=_("0 to 5.")
+    )
     notes = models.TextField(_("notes"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -39,8 +40,10 @@ class Supplier(models.Model):
             ("export_supplier", _("Can export suppliers")),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(rating__isnull=True) | Q(rating__gte=0, rating__lte=5),
-                                   name="supplier_rating_0_to_5"),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=0, rating__lte=5),
+                name="supplier_rating_0_to_5",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -54,15 +57,24 @@ class SupplierItem(models.Model):
     """An item as a supplier sells it: their SKU, the unit they sell in, price per that unit,
     minimum order and pack size (orders are rounded up to them)."""
 
-    supplier = models.ForeignKey(Supplier, verbose_name=_("supplier"), on_delete=models.PROTECT,
-                                 related_name="supplier_items")
-    item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="supplier_items")
+    supplier = models.ForeignKey(
+        Supplier, verbose_name=_("supplier"), on_delete=models.PROTECT, related_name="supplier_items"
+    )
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="supplier_items"
+    )
     supplier_sku = models.CharField(_("supplier SKU"), max_length=40, blank=True)
-    unit = models.ForeignKey(Unit, verbose_name=_("purchase unit"), on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("purchase unit"), on_delete=models.PROTECT, related_name="+"
+    )
     price = models.DecimalField(_("price"), **PRICE)
     min_order_qty = models.DecimalField(_("minimum order quantity"), **QTY, default=Decimal("0"))
-    pack_qty = models.DecimalField(_("pack size"), **QTY, default=Decimal("1"),
-                                   help_text=_("Orders are rounded up to a multiple of this."))
+    pack_qty = models.DecimalField(
+        _("pack size"),
+        **QTY,
+        default=Decimal("1"),
+        help_text=_("Orders are rounded up to a multiple of this."),
+    )
     lead_time_days = models.PositiveIntegerField(_("lead time (days)"), null=True, blank=True)
     is_preferred = models.BooleanField(_("preferred supplier"), default=False)
     is_active = models.BooleanField(_("active"), default=True)

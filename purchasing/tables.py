@@ -9,8 +9,16 @@ class SupplierTable(MasterTable):
 
     class Meta(MasterTable.Meta):
         model = Supplier
-        fields = ["code", "name", "contact_person", "phone", "payment_terms_days", "default_lead_time_days",
-                  "rating", "is_active"]
+        fields = [
+            "code",
+            "name",
+            "contact_person",
+            "phone",
+            "payment_terms_days",
+            "default_lead_time_days",
+            "rating",
+            "is_active",
+        ]
 
 
 class SupplierItemTable(MasterTable):
@@ -22,5 +30,14 @@ class SupplierItemTable(MasterTable):
 
     class Meta(MasterTable.Meta):
         model = SupplierItem
-        fields = ["supplier", "item", "supplier_sku", "unit", "price", "min_order_qty", "pack_qty",
-                  "is_preferred", "is_active"]
+        fields = [
+            "supplier",
+            "item",
+            "supplier_sku",
+            "unit",
+            "price",
+            "min_order_qty",
+            "pack_qty",
+            "is_preferred",
+            "is_active",
+        ]

@@ -9,10 +9,22 @@ from .resources import SupplierResource
 app_name = "purchasing"
 
 urlpatterns = [
-    *crud_urls(Supplier, list_view=views.SupplierList, detail_view=views.SupplierDetail,
-               create_view=views.SupplierCreate, update_view=views.SupplierUpdate, toggle_view=views.SupplierToggle),
-    *crud_urls(SupplierItem, prefix="supplier-items", list_view=views.SupplierItemList,
-               detail_view=views.SupplierItemDetail, create_view=views.SupplierItemCreate,
-               update_view=views.SupplierItemUpdate, toggle_view=views.SupplierItemToggle),
+    *crud_urls(
+        Supplier,
+        list_view=views.SupplierList,
+        detail_view=views.SupplierDetail,
+        create_view=views.SupplierCreate,
+        update_view=views.SupplierUpdate,
+        toggle_view=views.SupplierToggle,
+    ),
+    *crud_urls(
+        SupplierItem,
+        prefix="supplier-items",
+        list_view=views.SupplierItemList,
+        detail_view=views.SupplierItemDetail,
+        create_view=views.SupplierItemCreate,
+        update_view=views.SupplierItemUpdate,
+        toggle_view=views.SupplierItemToggle,
+    ),
     *dataio_urls(SupplierResource, filterset_class=SupplierFilter),
 ]

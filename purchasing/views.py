@@ -11,13 +11,26 @@ class SupplierList(crud.MasterListView):
 class SupplierDetail(crud.MasterDetailView):
     model = Supplier
     template_name = "purchasing/supplier_detail.html"
-    detail_fields = ("code", "name", "contact_person", "phone", "email", "address", "tax_id",
-                     "payment_terms_days", "default_lead_time_days", "rating", "notes", "is_active")
+    detail_fields = (
+        "code",
+        "name",
+        "contact_person",
+        "phone",
+        "email",
+        "address",
+        "tax_id",
+        "payment_terms_days",
+        "default_lead_time_days",
+        "rating",
+        "notes",
+        "is_active",
+    )
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["supplier_items"] = (self.object.supplier_items.select_related("item", "unit")
-                                 .prefetch_related("price_breaks"))
+        ctx["supplier_items"] = self.object.supplier_items.select_related("item", "unit").prefetch_related(
+            "price_breaks"
+        )
         return ctx
 
 
@@ -46,8 +59,18 @@ class SupplierItemList(crud.MasterListView):
 class SupplierItemDetail(crud.MasterDetailView):
     model = SupplierItem
     template_name = "purchasing/supplieritem_detail.html"
-    detail_fields = ("supplier", "item", "supplier_sku", "unit", "price", "min_order_qty", "pack_qty",
-                     "lead_time_days", "is_preferred", "is_active")
+    detail_fields = (
+        "supplier",
+        "item",
+        "supplier_sku",
+        "unit",
+        "price",
+        "min_order_qty",
+        "pack_qty",
+        "lead_time_days",
+        "is_preferred",
+        "is_active",
+    )
 
 
 class SupplierItemCreate(crud.MasterCreateView):

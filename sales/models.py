@@ -43,15 +43,25 @@ class Customer(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=120)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.STORE)
-    price_level = models.ForeignKey(PriceLevel, verbose_name=_("price level"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="customers")
+    price_level = models.ForeignKey(
+        PriceLevel,
+        verbose_name=_("price level"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="customers",
+    )
     contact_person = models.CharField(_("contact person"), max_length=60, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     tax_id = models.CharField(_("tax ID"), max_length=30, blank=True)
-    credit_limit = models.DecimalField(_("credit limit"), **MONEY, default=Decimal("0"),
-                                       help_text=_("0 means no credit: orders need approval."))
+    credit_limit = models.DecimalField(
+        _("credit limit"),
+        **MONEY,
+        default=Decimal("0"),
+        help_text=_("0 means no credit: orders need approval."),
+    )
     payment_terms_days = models.PositiveIntegerField(_("payment terms (days)"), default=30)
     notes = models.TextField(_("notes"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)

@@ -19,4 +19,13 @@ class CustomerTable(MasterTable):
 
     class Meta(MasterTable.Meta):
         model = Customer
-        fields = ["code", "name", "channel", "price_level", "contact_person", "phone", "credit_limit", "is_active"]
+        fields = [
+            "code",
+            "name",
+            "channel",
+            "price_level",
+            "contact_person",
+            "phone",
+            "credit_limit",
+            "is_active",
+        ]

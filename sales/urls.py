@@ -9,10 +9,22 @@ from .resources import CustomerResource
 app_name = "sales"
 
 urlpatterns = [
-    *crud_urls(Customer, list_view=views.CustomerList, detail_view=views.CustomerDetail,
-               create_view=views.CustomerCreate, update_view=views.CustomerUpdate, toggle_view=views.CustomerToggle),
-    *crud_urls(PriceLevel, prefix="price-levels", list_view=views.PriceLevelList,
-               detail_view=views.PriceLevelDetail, create_view=views.PriceLevelCreate,
-               update_view=views.PriceLevelUpdate, toggle_view=views.PriceLevelToggle),
+    *crud_urls(
+        Customer,
+        list_view=views.CustomerList,
+        detail_view=views.CustomerDetail,
+        create_view=views.CustomerCreate,
+        update_view=views.CustomerUpdate,
+        toggle_view=views.CustomerToggle,
+    ),
+    *crud_urls(
+        PriceLevel,
+        prefix="price-levels",
+        list_view=views.PriceLevelList,
+        detail_view=views.PriceLevelDetail,
+        create_view=views.PriceLevelCreate,
+        update_view=views.PriceLevelUpdate,
+        toggle_view=views.PriceLevelToggle,
+    ),
     *dataio_urls(CustomerResource, filterset_class=CustomerFilter),
 ]

@@ -33,8 +33,21 @@ class CustomerList(crud.MasterListView):
 
 class CustomerDetail(crud.MasterDetailView):
     model = Customer
-    detail_fields = ("code", "name", "channel", "price_level", "contact_person", "phone", "email", "address",
-                     "tax_id", "credit_limit", "payment_terms_days", "notes", "is_active")
+    detail_fields = (
+        "code",
+        "name",
+        "channel",
+        "price_level",
+        "contact_person",
+        "phone",
+        "email",
+        "address",
+        "tax_id",
+        "credit_limit",
+        "payment_terms_days",
+        "notes",
+        "is_active",
+    )
 
 
 class CustomerCreate(crud.MasterCreateView):

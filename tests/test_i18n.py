@@ -18,7 +18,6 @@ from .factories import BatchFactory, CustomerFactory, ItemFactory
 ZH_CATALOGUE = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.mo"
 
 
-
 def switch(client: Client, language: str, next_url: str = "/"):
     response = client.post(reverse("set_language"), {"language": language, "next": next_url})
     assert response.status_code == 302

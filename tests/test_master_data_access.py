@@ -61,7 +61,6 @@ ACTIONS = {
 OTHER_SCREENS = re.compile(r"_(import|export)(_\w+)?$")
 
 
-
 def may(role, app, model, action) -> bool:
     if role is None:
         return False

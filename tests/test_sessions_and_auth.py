@@ -17,7 +17,6 @@ LOGIN = "/accounts/login/"
 IDLE_KEY = "jxc_last_seen"  # accounts.middleware
 
 
-
 @pytest.fixture
 def clerk(users):
     return users["clerk_a"]

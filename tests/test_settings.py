@@ -19,17 +19,28 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://jxc@db:5432/jxc",
     "CELERY_BROKER_URL": "redis://redis:6379/0",
 }
-CLEARED = ("DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT",
-           "SECURE_HSTS_SECONDS", "JXC_SECURE_COOKIES", "STATIC_MANIFEST", "DJANGO_SETTINGS_MODULE",
-           "DJANGO_ALLOW_ASYNC_UNSAFE")
+CLEARED = (
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "JXC_SECURE_COOKIES",
+    "STATIC_MANIFEST",
+    "DJANGO_SETTINGS_MODULE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+)
 
 
 def _run(args, env_extra, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in CLEARED}
     env.update(env_extra)
     env["JXC_DATA_DIR"] = str(tmp_path / "data")
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_check_deploy_reports_nothing_with_production_variables(tmp_path):
@@ -46,9 +57,11 @@ def test_check_deploy_complains_when_production_variables_are_missing(tmp_path):
 
 
 def test_with_nothing_set_jxc_uses_sqlite_and_the_filesystem_broker_under_the_data_folder(tmp_path):
-    code = ("from django.conf import settings as s; "
-            "print(s.DATABASES['default']['ENGINE']); print(s.DATABASES['default']['NAME']); "
-            "print(s.CELERY_BROKER_URL); print(s.CELERY_BROKER_TRANSPORT_OPTIONS['data_folder_in'])")
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.DATABASES['default']['ENGINE']); print(s.DATABASES['default']['NAME']); "
+        "print(s.CELERY_BROKER_URL); print(s.CELERY_BROKER_TRANSPORT_OPTIONS['data_folder_in'])"
+    )
     result = _run(["shell", "--no-imports", "-c", code], {}, tmp_path)
     assert result.returncode == 0, result.stderr
     engine, name, broker, folder = result.stdout.split()

@@ -84,7 +84,6 @@ def test_the_base_page_names_its_assets_through_static():
     assert "vendor/bootstrap/dist/js/bootstrap.bundle.min.js" in names
 
 
-
 @pytest.mark.parametrize("url", ["/", "/accounts/login/", "/inventory/items/new/", "/admin/"])
 def test_rendered_pages_load_nothing_from_another_host(url, client_for):
     # Template tags (htmx_script, crispy, admin) add their own tags: check the page as sent.

@@ -22,8 +22,15 @@ def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
-        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
     }
 
 
@@ -36,5 +43,7 @@ def requests_seen(page):
 
 
 def assert_same_origin(urls: list[str], origin: str) -> None:
-    foreign = [u for u in urls if not (u.startswith(origin) or u.startswith("data:") or u.startswith("blob:"))]
+    foreign = [
+        u for u in urls if not (u.startswith(origin) or u.startswith("data:") or u.startswith("blob:"))
+    ]
     assert foreign == [], f"requests left {origin}: {foreign}"

@@ -26,10 +26,16 @@ def test_a_clerk_logs_in_in_chinese_and_sees_the_clerks_navigation(
     expect(nav).to_contain_text("库存")
     expect(nav).to_contain_text("批次")
     shown = sorted(nav.locator("[data-url-name]").evaluate_all("els => els.map(e => e.dataset.urlName)"))
-    assert shown == sorted([
-        "inventory:item_list", "inventory:category_list", "inventory:unit_list",
-        "inventory:warehouse_list", "inventory:location_list", "inventory:batch_list",
-    ])
+    assert shown == sorted(
+        [
+            "inventory:item_list",
+            "inventory:category_list",
+            "inventory:unit_list",
+            "inventory:warehouse_list",
+            "inventory:location_list",
+            "inventory:batch_list",
+        ]
+    )
     expect(nav).not_to_contain_text("供应商")
     expect(nav).not_to_contain_text("客户")
 
