@@ -293,3 +293,154 @@ class Batch(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("inventory:batch_detail", args=[self.pk])
+
+
+# The stock ledger (DESIGN.md §2) ------------------------------------------------------------
+# Written only by inventory.services.posting; everything here is append-only or a cache of it.
+
+MONEY_STORED = {"max_digits": 18, "decimal_places": 2}
+UNIT_COST = {"max_digits": 18, "decimal_places": 6}
+
+
+class DocumentSequence(models.Model):
+    """The last number handed out per document prefix and year (PO-2026-000123). Numbers are
+    allocated when a document is created, under a row lock, never on the posting path."""
+
+    prefix = models.CharField(max_length=10)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="docseq_unique_prefix_year")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.year}: {self.last}"
+
+
+class Posting(models.Model):
+    """One posted document. Unique per (doc_type, doc_id): a second attempt to post the same
+    document fails at the database, whatever the race, so posting is idempotent."""
+
+    doc_type = models.CharField(_("document type"), max_length=20)
+    doc_id = models.BigIntegerField(_("document id"))
+    doc_number = models.CharField(_("document number"), max_length=40)
+    posted_at = models.DateTimeField(_("posted at"))
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("posted by"), on_delete=models.PROTECT, related_name="+"
+    )
+    reverses = models.OneToOneField(
+        "self",
+        verbose_name=_("reverses"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversed_by",
+    )
+
+    class Meta:
+        verbose_name = _("posting")
+        verbose_name_plural = _("postings")
+        constraints = [
+            models.UniqueConstraint(fields=["doc_type", "doc_id"], name="posting_once_per_document"),
+        ]
+
+    def __str__(self) -> str:
+        return self.doc_number
+
+
+class ItemValuation(models.Model):
+    """Per item: quantity and value on hand across all warehouses, the moving weighted average
+    cost, and the head of the item's tamper-evident hash chain. Postings lock this row first,
+    so postings of one item serialize here and the chain needs no lock of its own."""
+
+    item = models.OneToOneField(Item, on_delete=models.PROTECT, primary_key=True, related_name="valuation")
+    qty = models.DecimalField(_("quantity"), **QTY, default=ZERO)
+    value = models.DecimalField(_("value"), **MONEY_STORED, default=ZERO)
+    avg_cost = models.DecimalField(_("average cost"), **UNIT_COST, default=ZERO)
+    chain_seq = models.PositiveBigIntegerField(default=0)
+    chain_head = models.CharField(max_length=64, default="")
+
+    class Meta:
+        verbose_name = _("item valuation")
+        verbose_name_plural = _("item valuations")
+        constraints = [models.CheckConstraint(condition=Q(qty__gte=0), name="valuation_qty_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.qty} / {self.value}"
+
+
+class StockBalance(models.Model):
+    """On hand and reserved per item × location × batch: a cache of the ledger kept in the same
+    transaction as the moves. Invariant: on_hand == SUM(StockMove.qty) for the same key."""
+
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="balances")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="balances")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="balances")
+    batch = models.ForeignKey(Batch, null=True, blank=True, on_delete=models.PROTECT, related_name="balances")
+    on_hand = models.DecimalField(_("on hand"), **QTY, default=ZERO)
+    reserved = models.DecimalField(_("reserved"), **QTY, default=ZERO)
+    last_moved_at = models.DateTimeField(_("last moved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("stock balance")
+        verbose_name_plural = _("stock balances")
+        constraints = [
+            # The last line of defence: the service checks availability first.
+            models.CheckConstraint(condition=Q(on_hand__gte=0), name="balance_on_hand_not_negative"),
+            models.CheckConstraint(condition=Q(reserved__gte=0), name="balance_reserved_not_negative"),
+            models.UniqueConstraint(
+                fields=["item", "location", "batch"],
+                condition=Q(batch__isnull=False),
+                name="balance_unique_with_batch",
+            ),
+            models.UniqueConstraint(
+                fields=["item", "location"],
+                condition=Q(batch__isnull=True),
+                name="balance_unique_without_batch",
+            ),
+        ]
+        indexes = [models.Index(fields=["warehouse", "item"]), models.Index(fields=["item", "warehouse"])]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}@{self.location_id}/{self.batch_id or '-'}: {self.on_hand}"
+
+    @property
+    def available(self):
+        return self.on_hand - self.reserved
+
+
+class StockMove(models.Model):
+    """The append-only ledger: one row per (item, location, batch) change. Never updated or
+    deleted (a database trigger refuses both); a mistake is corrected by a reversing posting.
+
+    `seq` numbers the item's moves 1, 2, 3 …; `hash` = sha256(previous hash + this move's
+    content), so check_ledger can prove no posted row was altered or removed."""
+
+    posting = models.ForeignKey(Posting, on_delete=models.PROTECT, related_name="moves")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="moves")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="moves")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="moves")
+    batch = models.ForeignKey(Batch, null=True, blank=True, on_delete=models.PROTECT, related_name="moves")
+    qty = models.DecimalField(_("quantity"), **QTY)
+    unit_cost = models.DecimalField(_("unit cost"), **UNIT_COST)
+    value = models.DecimalField(_("value"), **MONEY_STORED)
+    line_ref = models.BigIntegerField(null=True, blank=True)
+    moved_at = models.DateTimeField(_("moved at"))
+    seq = models.PositiveBigIntegerField()
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("stock move")
+        verbose_name_plural = _("stock moves")
+        constraints = [
+            models.UniqueConstraint(fields=["item", "seq"], name="move_unique_item_seq"),
+            models.CheckConstraint(condition=~Q(qty=0), name="move_qty_not_zero"),
+        ]
+        indexes = [
+            models.Index(fields=["item", "warehouse", "moved_at"]),
+            models.Index(fields=["location", "item"]),
+            models.Index(fields=["moved_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}#{self.seq}: {self.qty}"

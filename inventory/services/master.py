@@ -5,8 +5,8 @@ The stock ledger's posting services (issue 3) will live here too; nothing else w
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .exceptions import InventoryError
-from .models import Category, Location
+from ..exceptions import InventoryError
+from ..models import Category, Location
 
 
 def _tree_error(node, parent) -> None:

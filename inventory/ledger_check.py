@@ -1,0 +1,103 @@
+"""The invariants of DESIGN.md §2, checked on a live database (read-only):
+
+- every balance's on_hand equals the sum of its moves' quantities (and no moves lack a balance)
+- every item's valuation quantity and value equal the sums of its moves
+- every item's hash chain is unbroken: seq runs 1..n, each hash recomputes from the previous
+  one and the move's content, and the chain head on the valuation is the last hash
+"""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from .models import ItemValuation, StockBalance, StockMove
+from .services.posting import move_hash
+
+ZERO = Decimal("0")
+
+
+def ledger_differences() -> list[str]:
+    problems: list[str] = []
+    problems += _balances_against_moves()
+    problems += _valuations_against_moves()
+    problems += _hash_chains()
+    return problems
+
+
+def _balances_against_moves() -> list[str]:
+    moved = {
+        (r["item_id"], r["location_id"], r["batch_id"]): r["qty"]
+        for r in StockMove.objects.values("item_id", "location_id", "batch_id").annotate(qty=Sum("qty"))
+    }
+    problems = []
+    seen = set()
+    for b in StockBalance.objects.values("item_id", "location_id", "batch_id", "on_hand").iterator():
+        key = (b["item_id"], b["location_id"], b["batch_id"])
+        seen.add(key)
+        if moved.get(key, ZERO) != b["on_hand"]:
+            problems.append(
+                f"balance item={key[0]} location={key[1]} batch={key[2]}: on_hand {b['on_hand']} "
+                f"!= sum of moves {moved.get(key, ZERO)}"
+            )
+    for key, qty in moved.items():
+        if key not in seen:
+            problems.append(
+                f"moves item={key[0]} location={key[1]} batch={key[2]} sum to {qty} but no balance row"
+            )
+    return problems
+
+
+def _valuations_against_moves() -> list[str]:
+    sums = {
+        r["item_id"]: (r["qty"], r["value"])
+        for r in StockMove.objects.values("item_id").annotate(qty=Sum("qty"), value=Sum("value"))
+    }
+    problems = []
+    for v in ItemValuation.objects.values("item_id", "qty", "value").iterator():
+        qty, value = sums.pop(v["item_id"], (ZERO, ZERO))
+        if v["qty"] != qty:
+            problems.append(f"item {v['item_id']}: valuation quantity {v['qty']} != sum of moves {qty}")
+        if v["value"] != value:
+            problems.append(
+                f"item {v['item_id']}: valuation value {v['value']} != sum of move values {value}"
+            )
+    for item_id, (qty, value) in sums.items():
+        problems.append(f"item {item_id}: moves sum to {qty} / {value} but there is no valuation row")
+    return problems
+
+
+def _hash_chains() -> list[str]:
+    heads = {
+        v.item_id: (v.chain_seq, v.chain_head)
+        for v in ItemValuation.objects.only("item_id", "chain_seq", "chain_head")
+    }
+    problems = []
+    state: dict[int, tuple[int, str]] = defaultdict(lambda: (0, ""))
+    broken: set[int] = set()
+    for move in StockMove.objects.order_by("item_id", "seq").iterator(chunk_size=5000):
+        seq, prev = state[move.item_id]
+        if move.item_id in broken:
+            continue
+        if move.seq != seq + 1:
+            problems.append(f"item {move.item_id}: move #{seq + 1} is missing (next is #{move.seq})")
+            broken.add(move.item_id)
+            continue
+        if move_hash(prev, move) != move.hash:
+            problems.append(
+                f"item {move.item_id}: move #{move.seq} (id {move.pk}) does not match its hash: "
+                "it was altered after posting"
+            )
+            broken.add(move.item_id)
+            continue
+        state[move.item_id] = (move.seq, move.hash)
+    for item_id, (seq, head) in heads.items():
+        if item_id in broken:
+            continue
+        last_seq, last_hash = state[item_id]
+        if (last_seq, last_hash) != (seq, head):
+            problems.append(
+                f"item {item_id}: the chain ends at move #{last_seq} but the valuation records "
+                f"#{seq}: moves were removed"
+            )
+    return problems
