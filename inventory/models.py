@@ -444,3 +444,171 @@ class StockMove(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id}#{self.seq}: {self.qty}"
+
+
+# Warehouse documents (入库单, 出库单, 调拨单, 报损/报溢) ----------------------------------------
+
+
+class DocumentKind(models.TextChoices):
+    RECEIPT = "receipt", _("Goods receipt")
+    ISSUE = "issue", _("Goods issue")
+    TRANSFER = "transfer", _("Transfer")
+    LOSS = "loss", _("Stock loss")
+    GAIN = "gain", _("Stock gain")
+
+
+DOCUMENT_PREFIX = {"receipt": "GR", "issue": "GI", "transfer": "TR", "loss": "SL", "gain": "SG"}
+NEEDS_APPROVAL = {DocumentKind.LOSS, DocumentKind.GAIN}
+
+
+class DocumentStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Awaiting approval")
+    POSTED = "posted", _("Posted")
+    REVERSED = "reversed", _("Reversed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class AdjustmentReason(models.TextChoices):
+    DAMAGED = "damaged", _("Damaged")
+    EXPIRED = "expired", _("Expired")
+    LOST = "lost", _("Lost or stolen")
+    FOUND = "found", _("Found")
+    SAMPLE = "sample", _("Samples and own use")
+    OTHER = "other", _("Other")
+
+
+class StockDocument(models.Model):
+    """A warehouse document. Posted documents are never edited: a mistake is corrected by a
+    linked reversing document (红字冲销) of the same kind."""
+
+    number = models.CharField(_("number"), max_length=30, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=10, choices=DocumentKind.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.DRAFT
+    )
+    warehouse = models.ForeignKey(
+        Warehouse, verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="documents"
+    )
+    to_warehouse = models.ForeignKey(
+        Warehouse,
+        verbose_name=_("to warehouse"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="incoming_documents",
+        help_text=_("For transfers between warehouses."),
+    )
+    posting_date = models.DateField(_("posting date"))
+    reason = models.CharField(_("reason"), max_length=10, choices=AdjustmentReason.choices, blank=True)
+    reference = models.CharField(
+        _("reference"),
+        max_length=60,
+        blank=True,
+        help_text=_("Department, production order, delivery note …"),
+    )
+    note = models.TextField(_("note"), blank=True)
+    reversal_of = models.OneToOneField(
+        "self",
+        verbose_name=_("reverses"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversed_by",
+    )
+    posting = models.OneToOneField(Posting, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("posted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("stock document")
+        verbose_name_plural = _("stock documents")
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("post_stockdocument", _("Can post stock documents")),
+            ("approve_stockdocument", _("Can approve stock losses and gains")),
+            ("reverse_stockdocument", _("Can reverse posted stock documents")),
+            ("view_stock_value", _("Can see stock costs and values")),
+        ]
+        indexes = [models.Index(fields=["warehouse", "status", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("inventory:stockdocument_detail", args=[self.pk])
+
+    @property
+    def needs_approval(self) -> bool:
+        return self.kind in NEEDS_APPROVAL
+
+
+class StockDocumentLine(models.Model):
+    """A line as the clerk entered it (unit and quantity) and in base units for the ledger."""
+
+    document = models.ForeignKey(StockDocument, on_delete=models.CASCADE, related_name="lines")
+    item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey(
+        Location, verbose_name=_("location"), on_delete=models.PROTECT, related_name="+"
+    )
+    to_location = models.ForeignKey(
+        Location,
+        verbose_name=_("to location"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    batch = models.ForeignKey(
+        Batch, verbose_name=_("batch"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    qty = models.DecimalField(_("quantity"), **QTY)
+    factor = models.DecimalField(
+        _("base units per unit"), max_digits=18, decimal_places=6, default=Decimal("1")
+    )
+    base_qty = models.DecimalField(_("quantity in base unit"), **QTY)
+    unit_cost = models.DecimalField(
+        _("unit cost"),
+        **UNIT_COST,
+        null=True,
+        blank=True,
+        help_text=_("Per entered unit. Receipts need it; gains default to the average cost."),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("document line")
+        verbose_name_plural = _("document lines")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(qty__gt=0), name="docline_qty_positive"),
+            models.CheckConstraint(condition=Q(base_qty__gt=0), name="docline_base_qty_positive"),
+            models.CheckConstraint(condition=Q(factor__gt=0), name="docline_factor_positive"),
+            models.CheckConstraint(
+                condition=Q(unit_cost__isnull=True) | Q(unit_cost__gte=0), name="docline_cost_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} × {self.qty}"

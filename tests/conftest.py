@@ -36,6 +36,7 @@ def roles(db):
     for app_config in apps.get_app_configs():
         create_permissions(app_config, verbosity=0)
     importlib.import_module("accounts.migrations.0002_roles").assign_roles(Group, Permission)
+    importlib.import_module("accounts.migrations.0003_stock_roles").assign(Group, Permission)
 
 
 @pytest.fixture

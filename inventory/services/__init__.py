@@ -1,8 +1,35 @@
 """Every write to inventory data. Stock is written only by `posting`; nothing else touches
 moves, balances or valuations."""
 
+from .documents import (
+    LineInput,
+    document_approve,
+    document_cancel,
+    document_create,
+    document_post,
+    document_return_to_draft,
+    document_reverse,
+    document_set_lines,
+    document_submit,
+)
 from .master import category_save, location_save
 from .numbering import next_number
 from .posting import MoveLine, post_moves, reverse_posting
 
-__all__ = ["MoveLine", "category_save", "location_save", "next_number", "post_moves", "reverse_posting"]
+__all__ = [
+    "LineInput",
+    "MoveLine",
+    "category_save",
+    "document_approve",
+    "document_cancel",
+    "document_create",
+    "document_post",
+    "document_return_to_draft",
+    "document_reverse",
+    "document_set_lines",
+    "document_submit",
+    "location_save",
+    "next_number",
+    "post_moves",
+    "reverse_posting",
+]

@@ -1,0 +1,321 @@
+"""Warehouse documents: goods receipt, goods issue, transfer, stock loss and gain.
+
+Every transition locks the document header first (header → lines → balances, the project's
+lock order), checks the allowed-moves table and records who did it. Posting goes through
+post_moves(), which makes a second post of the same document fail at the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..exceptions import AlreadyPosted, InventoryError
+from ..models import (
+    DOCUMENT_PREFIX,
+    NEEDS_APPROVAL,
+    Batch,
+    DocumentKind,
+    DocumentStatus,
+    Item,
+    StockDocument,
+    StockDocumentLine,
+    Tracking,
+)
+from .numbering import next_number
+from .posting import MoveLine, post_moves, reverse_posting
+
+DOC_TYPE = "stockdoc"
+COST_PLACES = Decimal("0.000001")
+QTY_PLACES = Decimal("0.0001")
+
+ALLOWED = {
+    DocumentStatus.DRAFT: {DocumentStatus.POSTED, DocumentStatus.SUBMITTED, DocumentStatus.CANCELLED},
+    DocumentStatus.SUBMITTED: {DocumentStatus.POSTED, DocumentStatus.DRAFT, DocumentStatus.CANCELLED},
+    DocumentStatus.POSTED: {DocumentStatus.REVERSED},
+}
+
+
+class InvalidTransition(InventoryError):
+    pass
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """A line as entered: quantity in `unit`; batch by number (created on save when new)."""
+
+    item: Item
+    location_id: int
+    unit_id: int
+    qty: Decimal
+    to_location_id: int | None = None
+    batch_no: str = ""
+    expiry_date: date | None = None
+    production_date: date | None = None
+    unit_cost: Decimal | None = None
+    note: str = ""
+
+
+def _transition(doc: StockDocument, new: str) -> None:
+    if new not in ALLOWED.get(doc.status, set()):
+        raise InvalidTransition(
+            _("%(number)s is %(status)s and cannot become %(new)s.")
+            % {"number": doc.number, "status": doc.get_status_display(), "new": DocumentStatus(new).label}
+        )
+    doc.status = new
+
+
+def _locked(doc_id: int) -> StockDocument:
+    return StockDocument.objects.select_for_update().get(pk=doc_id)
+
+
+@transaction.atomic
+def document_create(
+    *, kind: str, warehouse, user, posting_date: date | None = None, **fields
+) -> StockDocument:
+    """A new draft with its number allocated now (not on the posting path)."""
+    return StockDocument.objects.create(
+        kind=kind,
+        warehouse=warehouse,
+        created_by=user,
+        number=next_number(DOCUMENT_PREFIX[kind]),
+        posting_date=posting_date or timezone.localdate(),
+        **fields,
+    )
+
+
+@transaction.atomic
+def document_set_lines(*, document: StockDocument, lines: list[LineInput]) -> None:
+    """Replace a draft's lines. Converts to base units, resolves batch numbers (creating new
+    batches for receipts and gains) and checks what can be checked before posting."""
+    doc = _locked(document.pk)
+    if doc.status != DocumentStatus.DRAFT:
+        raise InvalidTransition(
+            _("Only a draft can be edited; %(number)s is %(status)s.")
+            % {"number": doc.number, "status": doc.get_status_display()}
+        )
+    rows = []
+    for n, line in enumerate(lines, start=1):
+        factor = _factor(line.item, line.unit_id)
+        base_qty = (Decimal(line.qty) * factor).quantize(QTY_PLACES, rounding=ROUND_HALF_UP)
+        if base_qty <= 0:
+            raise InventoryError(_("Line %(n)s: the quantity must be greater than zero.") % {"n": n})
+        if doc.kind == DocumentKind.TRANSFER and not line.to_location_id:
+            raise InventoryError(_("Line %(n)s: choose the location to transfer to.") % {"n": n})
+        if doc.kind == DocumentKind.RECEIPT and line.unit_cost is None:
+            raise InventoryError(_("Line %(n)s: a receipt needs the unit cost.") % {"n": n})
+        rows.append(
+            StockDocumentLine(
+                document=doc,
+                item=line.item,
+                location_id=line.location_id,
+                to_location_id=line.to_location_id,
+                batch=_batch(doc, line, n),
+                unit_id=line.unit_id,
+                qty=line.qty,
+                factor=factor,
+                base_qty=base_qty,
+                unit_cost=line.unit_cost,
+                note=line.note,
+            )
+        )
+    doc.lines.all().delete()
+    StockDocumentLine.objects.bulk_create(rows)
+    doc.save(update_fields=["updated_at"])
+
+
+def _factor(item: Item, unit_id: int) -> Decimal:
+    if unit_id == item.base_unit_id:
+        return Decimal("1")
+    conversion = item.units.filter(unit_id=unit_id).first()
+    if conversion is None:
+        raise InventoryError(_("%(item)s has no conversion for this unit.") % {"item": item})
+    return conversion.factor
+
+
+def _batch(doc: StockDocument, line: LineInput, n: int) -> Batch | None:
+    if line.item.tracking == Tracking.NONE:
+        return None
+    number = line.batch_no.strip()
+    if not number:
+        raise InventoryError(
+            _("Line %(n)s: %(item)s is tracked by batch; enter the batch number.")
+            % {"n": n, "item": line.item}
+        )
+    batch = Batch.objects.filter(item=line.item, batch_no=number).first()
+    if batch is not None:
+        return batch
+    if doc.kind not in (DocumentKind.RECEIPT, DocumentKind.GAIN):
+        raise InventoryError(
+            _("Line %(n)s: batch %(batch)s of %(item)s does not exist.")
+            % {"n": n, "batch": number, "item": line.item}
+        )
+    if line.item.tracking == Tracking.BATCH_EXPIRY and not line.expiry_date:
+        raise InventoryError(
+            _("Line %(n)s: %(item)s is tracked by expiry date; enter it.") % {"n": n, "item": line.item}
+        )
+    return Batch.objects.create(
+        item=line.item,
+        batch_no=number,
+        expiry_date=line.expiry_date,
+        production_date=line.production_date,
+        first_received_at=timezone.now(),
+    )
+
+
+def _move_lines(doc: StockDocument) -> list[MoveLine]:
+    moves: list[MoveLine] = []
+    for line in doc.lines.select_related("item"):
+        cost = (line.unit_cost / line.factor).quantize(COST_PLACES) if line.unit_cost is not None else None
+        if doc.kind == DocumentKind.RECEIPT or doc.kind == DocumentKind.GAIN:
+            moves.append(
+                MoveLine(
+                    line.item_id,
+                    line.location_id,
+                    line.base_qty,
+                    line.batch_id,
+                    unit_cost=cost,
+                    line_ref=line.pk,
+                )
+            )
+        elif doc.kind in (DocumentKind.ISSUE, DocumentKind.LOSS):
+            moves.append(
+                MoveLine(line.item_id, line.location_id, -line.base_qty, line.batch_id, line_ref=line.pk)
+            )
+        else:  # transfer: what leaves the source arrives at the destination, at the same value
+            moves.append(
+                MoveLine(line.item_id, line.location_id, -line.base_qty, line.batch_id, line_ref=line.pk)
+            )
+            moves.append(
+                MoveLine(
+                    line.item_id,
+                    line.to_location_id,
+                    line.base_qty,
+                    line.batch_id,
+                    mirror_of=len(moves) - 1,
+                    line_ref=line.pk,
+                )
+            )
+    return moves
+
+
+def _post(doc: StockDocument, user) -> None:
+    _transition(doc, DocumentStatus.POSTED)  # refuse before any stock moves
+    if not doc.lines.exists():
+        raise InventoryError(_("%(number)s has no lines.") % {"number": doc.number})
+    posting = post_moves(
+        doc_type=DOC_TYPE, doc_id=doc.pk, doc_number=doc.number, lines=_move_lines(doc), user=user
+    )
+    doc.posting, doc.posted_by, doc.posted_at = posting, user, timezone.now()
+    doc.save(update_fields=["status", "posting", "posted_by", "posted_at", "approved_by", "updated_at"])
+
+
+@transaction.atomic
+def document_post(*, document_id: int, user) -> StockDocument:
+    """Post a receipt, issue or transfer. Losses and gains go through approval instead.
+    A second post (double click, two clerks) raises AlreadyPosted and changes nothing."""
+    doc = _locked(document_id)
+    if doc.status == DocumentStatus.POSTED:
+        raise AlreadyPosted(_("%(number)s has already been posted.") % {"number": doc.number})
+    if doc.kind in NEEDS_APPROVAL:
+        raise InvalidTransition(
+            _("%(number)s needs a manager's approval; submit it.") % {"number": doc.number}
+        )
+    _post(doc, user)
+    return doc
+
+
+@transaction.atomic
+def document_submit(*, document_id: int, user) -> StockDocument:
+    doc = _locked(document_id)
+    if doc.kind not in NEEDS_APPROVAL:
+        raise InvalidTransition(_("%(number)s needs no approval; post it.") % {"number": doc.number})
+    if not doc.lines.exists():
+        raise InventoryError(_("%(number)s has no lines.") % {"number": doc.number})
+    _transition(doc, DocumentStatus.SUBMITTED)
+    doc.save(update_fields=["status", "updated_at"])
+    return doc
+
+
+@transaction.atomic
+def document_approve(*, document_id: int, user) -> StockDocument:
+    """A manager approves a submitted loss or gain, which posts it. Nobody approves their own."""
+    doc = _locked(document_id)
+    if doc.status == DocumentStatus.POSTED:
+        raise AlreadyPosted(_("%(number)s has already been posted.") % {"number": doc.number})
+    if doc.status != DocumentStatus.SUBMITTED:
+        raise InvalidTransition(_("%(number)s is not awaiting approval.") % {"number": doc.number})
+    if doc.created_by_id == user.pk:
+        raise InvalidTransition(_("You cannot approve a document you created."))
+    doc.approved_by = user
+    _post(doc, user)
+    return doc
+
+
+@transaction.atomic
+def document_return_to_draft(*, document_id: int, user) -> StockDocument:
+    doc = _locked(document_id)
+    _transition(doc, DocumentStatus.DRAFT)
+    doc.save(update_fields=["status", "updated_at"])
+    return doc
+
+
+@transaction.atomic
+def document_cancel(*, document_id: int, user) -> StockDocument:
+    doc = _locked(document_id)
+    _transition(doc, DocumentStatus.CANCELLED)
+    doc.save(update_fields=["status", "updated_at"])
+    return doc
+
+
+@transaction.atomic
+def document_reverse(*, document_id: int, user) -> StockDocument:
+    """Reverse a posted document with a linked document of the same kind (红字冲销) that gives
+    back exactly what the original moved, at the values it carried."""
+    doc = _locked(document_id)
+    if doc.status == DocumentStatus.REVERSED:
+        raise AlreadyPosted(_("%(number)s has already been reversed.") % {"number": doc.number})
+    _transition(doc, DocumentStatus.REVERSED)
+    reversal = StockDocument.objects.create(
+        kind=doc.kind,
+        warehouse=doc.warehouse,
+        to_warehouse=doc.to_warehouse,
+        reason=doc.reason,
+        reference=doc.number,
+        note=_("Reversal of %(number)s") % {"number": doc.number},
+        reversal_of=doc,
+        created_by=user,
+        number=next_number(DOCUMENT_PREFIX[doc.kind]),
+        posting_date=timezone.localdate(),
+    )
+    StockDocumentLine.objects.bulk_create(
+        [
+            StockDocumentLine(
+                document=reversal,
+                item_id=ln.item_id,
+                location_id=ln.location_id,
+                to_location_id=ln.to_location_id,
+                batch_id=ln.batch_id,
+                unit_id=ln.unit_id,
+                qty=ln.qty,
+                factor=ln.factor,
+                base_qty=ln.base_qty,
+                unit_cost=ln.unit_cost,
+                note=ln.note,
+            )
+            for ln in doc.lines.all()
+        ]
+    )
+    posting = reverse_posting(
+        doc.posting, doc_type=DOC_TYPE, doc_id=reversal.pk, doc_number=reversal.number, user=user
+    )
+    reversal.status, reversal.posting = DocumentStatus.POSTED, posting
+    reversal.posted_by, reversal.posted_at = user, timezone.now()
+    reversal.save()
+    doc.save(update_fields=["status", "updated_at"])
+    return reversal
