@@ -25,6 +25,17 @@ class Section:
 
 SECTIONS: tuple[Section, ...] = (
     Section(
+        "stock",
+        _("Warehouse"),
+        "boxes",
+        (
+            Entry(_("Stock on hand"), "inventory:stock_on_hand", "inventory.view_stockbalance", "clipboard-data"),
+            Entry(
+                _("Stock documents"), "inventory:stockdocument_list", "inventory.view_stockdocument", "file-earmark-text"
+            ),
+        ),
+    ),
+    Section(
         "inventory",
         _("Inventory"),
         "box-seam",

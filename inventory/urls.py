@@ -1,7 +1,9 @@
+from django.urls import path
+
 from accounts.crud import crud_urls
 from accounts.dataio import dataio_urls
 
-from . import views
+from . import views, views_stock
 from .filters import ItemFilter
 from .models import Batch, Category, Item, Location, Unit, Warehouse
 from .resources import ItemResource
@@ -60,4 +62,17 @@ urlpatterns = [
         toggle_view=views.BatchToggle,
     ),
     *dataio_urls(ItemResource, filterset_class=ItemFilter),
+    path("documents/", views_stock.StockDocumentList.as_view(), name="stockdocument_list"),
+    path("documents/new/", views_stock.StockDocumentEdit.as_view(), name="stockdocument_create"),
+    path("documents/<int:pk>/", views_stock.stock_document_detail_view, name="stockdocument_detail"),
+    path("documents/<int:pk>/edit/", views_stock.StockDocumentEdit.as_view(), name="stockdocument_update"),
+    path("documents/<int:pk>/print/", views_stock.stock_document_print_view, name="stockdocument_print"),
+    path(
+        "documents/<int:pk>/<slug:action>/",
+        views_stock.stock_document_action_view,
+        name="stockdocument_action",
+    ),
+    path("stock/", views_stock.StockOnHand.as_view(), name="stock_on_hand"),
+    path("stock/card/<int:item_id>/", views_stock.stock_card_view, name="stock_card"),
+    path("scan/", views_stock.scan_lookup_view, name="scan_lookup"),
 ]

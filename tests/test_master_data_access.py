@@ -57,8 +57,8 @@ ACTIONS = {
     "toggle": (C, True),
 }
 # URL names in these namespaces that are not master-data screens and belong to other test
-# suites (import/export screens are being added alongside).
-OTHER_SCREENS = re.compile(r"_(import|export)(_\w+)?$")
+# suites: import/export, and the stock screens (tests/inventory/test_stock_views.py).
+OTHER_SCREENS = re.compile(r"_(import|export)(_\w+)?$|^inventory:(stockdocument|stock|scan)_")
 
 
 def may(role, app, model, action) -> bool:
@@ -294,12 +294,13 @@ INVENTORY_NAV = [
 PURCHASING_NAV = ["purchasing:supplier_list", "purchasing:supplieritem_list"]
 SALES_NAV = ["sales:customer_list", "sales:pricelevel_list"]
 SYSTEM_NAV = ["admin:accounts_user_changelist", "admin:index"]
+STOCK_NAV = ["inventory:stock_on_hand", "inventory:stockdocument_list"]
 NAV = {
-    "purchasing": INVENTORY_NAV + PURCHASING_NAV,
-    "sales": INVENTORY_NAV + SALES_NAV,
-    "clerk_a": INVENTORY_NAV,
-    "manager": INVENTORY_NAV + PURCHASING_NAV + SALES_NAV,  # not staff: no System section
-    "administrator": INVENTORY_NAV + PURCHASING_NAV + SALES_NAV + SYSTEM_NAV,
+    "purchasing": STOCK_NAV + INVENTORY_NAV + PURCHASING_NAV,
+    "sales": ["inventory:stock_on_hand"] + INVENTORY_NAV + SALES_NAV,  # quantities, no documents
+    "clerk_a": STOCK_NAV + INVENTORY_NAV,
+    "manager": STOCK_NAV + INVENTORY_NAV + PURCHASING_NAV + SALES_NAV,  # not staff: no System section
+    "administrator": STOCK_NAV + INVENTORY_NAV + PURCHASING_NAV + SALES_NAV + SYSTEM_NAV,
 }
 
 

@@ -1,0 +1,321 @@
+"""Screens of the warehouse documents and of stock: documents list/detail/edit/actions/print,
+stock on hand, stock card, and the scanner lookup."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.http import require_POST
+from django_filters.views import FilterView
+from django_tables2 import LazyPaginator, SingleTableMixin
+
+from . import services
+from .exceptions import DomainError
+from .filters_stock import StockBalanceFilter, StockDocumentFilter
+from .forms_stock import DocumentHeaderForm, LineFormSet
+from .models import DocumentKind, DocumentStatus, Item, ItemBarcode, StockDocument
+from .selectors import locations_for, stock_card, stock_documents_for, stock_on_hand, warehouses_for
+from .tables_stock import StockBalanceTable, StockDocumentTable
+
+
+class StockDocumentList(LoginRequiredMixin, PermissionRequiredMixin, SingleTableMixin, FilterView):
+    permission_required = "inventory.view_stockdocument"
+    template_name = "inventory/stockdocument_list.html"
+    table_class = StockDocumentTable
+    filterset_class = StockDocumentFilter
+    paginate_by = 25
+
+    def get_queryset(self):
+        return stock_documents_for(self.request.user).select_related("warehouse", "created_by")
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "kinds": DocumentKind.choices}
+
+
+def _document_for(user, pk: int) -> StockDocument:
+    return get_object_or_404(stock_documents_for(user), pk=pk)
+
+
+@login_required
+@permission_required("inventory.view_stockdocument", raise_exception=True)
+def stock_document_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    doc = _document_for(request.user, pk)
+    lines = doc.lines.select_related("item", "unit", "location", "to_location", "batch")
+    return render(
+        request,
+        "inventory/stockdocument_detail.html",
+        {
+            "doc": doc,
+            "lines": lines,
+            "actions": _actions(request.user, doc),
+            "show_cost": request.user.has_perm("inventory.view_stock_value"),
+        },
+    )
+
+
+@login_required
+@permission_required("inventory.view_stockdocument", raise_exception=True)
+def stock_document_print_view(request: HttpRequest, pk: int) -> HttpResponse:
+    doc = _document_for(request.user, pk)
+    lines = doc.lines.select_related("item", "unit", "location", "to_location", "batch")
+    narrow = request.GET.get("width") == "narrow"
+    return render(
+        request,
+        "inventory/stockdocument_print.html",
+        {
+            "doc": doc,
+            "lines": lines,
+            "narrow": narrow,
+            "show_cost": request.user.has_perm("inventory.view_stock_value"),
+        },
+    )
+
+
+# action name -> (permission, service, label shown in the success message)
+ACTIONS = {
+    "post": ("inventory.post_stockdocument", services.document_post),
+    "submit": ("inventory.change_stockdocument", services.document_submit),
+    "approve": ("inventory.approve_stockdocument", services.document_approve),
+    "return": ("inventory.change_stockdocument", services.document_return_to_draft),
+    "cancel": ("inventory.change_stockdocument", services.document_cancel),
+    "reverse": ("inventory.reverse_stockdocument", services.document_reverse),
+}
+
+
+def _actions(user, doc: StockDocument) -> list[str]:
+    possible = {
+        DocumentStatus.DRAFT: ["submit"] if doc.needs_approval else ["post"],
+        DocumentStatus.SUBMITTED: ["approve", "return"],
+        DocumentStatus.POSTED: ["reverse"] if doc.reversal_of_id is None else [],
+    }.get(doc.status, [])
+    if doc.status in (DocumentStatus.DRAFT, DocumentStatus.SUBMITTED):
+        possible = [*possible, "cancel"]
+    return [a for a in possible if user.has_perm(ACTIONS[a][0])]
+
+
+@require_POST
+@login_required
+def stock_document_action_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    if action not in ACTIONS:
+        raise Http404
+    perm, service = ACTIONS[action]
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+    doc = _document_for(request.user, pk)
+    try:
+        result = service(document_id=doc.pk, user=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(doc)
+    done = {
+        "post": _("%(number)s is posted."),
+        "submit": _("%(number)s is waiting for approval."),
+        "approve": _("%(number)s is approved and posted."),
+        "return": _("%(number)s is back to draft."),
+        "cancel": _("%(number)s is cancelled."),
+        "reverse": _("%(number)s reverses it and is posted."),
+    }[action]
+    messages.success(request, done % {"number": result.number})
+    return redirect(result)
+
+
+class StockDocumentEdit(LoginRequiredMixin, View):
+    """Create (with ?kind=) or edit a draft: header and lines saved together, or nothing."""
+
+    template_name = "inventory/stockdocument_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.doc = _document_for(request.user, kwargs["pk"]) if "pk" in kwargs else None
+        perm = "inventory.change_stockdocument" if self.doc else "inventory.add_stockdocument"
+        if not request.user.has_perm(perm):
+            raise PermissionDenied
+        if self.doc is not None and self.doc.status != DocumentStatus.DRAFT:
+            messages.error(request, _("Only a draft can be edited."))
+            return redirect(self.doc)
+        self.kind = self.doc.kind if self.doc else request.GET.get("kind", "")
+        if self.kind not in DocumentKind.values:
+            raise Http404(_("Unknown document kind."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def forms(self, data=None):
+        user = self.request.user
+        header = DocumentHeaderForm(data, instance=self.doc, kind=self.kind, user=user)
+        initial = None
+        if self.doc is not None and data is None:
+            initial = [
+                {
+                    "item": ln.item_id,
+                    "unit": ln.unit_id,
+                    "qty": ln.qty.normalize(),
+                    "location": ln.location_id,
+                    "to_location": ln.to_location_id,
+                    "batch_no": ln.batch.batch_no if ln.batch else "",
+                    "expiry_date": ln.batch.expiry_date if ln.batch else None,
+                    "unit_cost": ln.unit_cost,
+                }
+                for ln in self.doc.lines.select_related("batch")
+            ]
+        locations = locations_for(user).filter(is_active=True)
+        lines = LineFormSet(
+            data,
+            initial=initial,
+            prefix="lines",
+            form_kwargs={"kind": self.kind, "locations": locations, "to_locations": locations},
+        )
+        return header, lines
+
+    def get(self, request, pk=None):
+        header, lines = self.forms()
+        return self.render(header, lines)
+
+    def post(self, request, pk=None):
+        header, lines = self.forms(request.POST)
+        if header.is_valid() and lines.is_valid() and self._lines_in_warehouse(header, lines):
+            rows = [
+                f.line_input() for f in lines.forms if f.has_changed() and not lines._should_delete_form(f)
+            ]
+            try:
+                with transaction.atomic():
+                    if self.doc is None:
+                        doc = services.document_create(
+                            kind=self.kind, user=request.user, **header.cleaned_data
+                        )
+                    else:
+                        doc = header.save()
+                    services.document_set_lines(document=doc, lines=rows)
+            except DomainError as exc:
+                header.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Saved %(number)s.") % {"number": doc.number})
+                return redirect(doc)
+        messages.error(request, _("Nothing was saved: please correct the errors below."))
+        return self.render(header, lines)
+
+    def _lines_in_warehouse(self, header, lines) -> bool:
+        source = header.cleaned_data["warehouse"]
+        target = header.cleaned_data.get("to_warehouse") or source
+        ok = True
+        for form in lines.forms:
+            if not form.has_changed() or lines._should_delete_form(form):
+                continue
+            if form.cleaned_data["location"].warehouse_id != source.pk:
+                form.add_error("location", _("This location is not in %(wh)s.") % {"wh": source})
+                ok = False
+            to = form.cleaned_data.get("to_location")
+            if to is not None and to.warehouse_id != target.pk:
+                form.add_error("to_location", _("This location is not in %(wh)s.") % {"wh": target})
+                ok = False
+        return ok
+
+    def render(self, header, lines):
+        return render(
+            self.request,
+            self.template_name,
+            {
+                "doc": self.doc,
+                "kind": self.kind,
+                "kind_label": DocumentKind(self.kind).label,
+                "header": header,
+                "lines": lines,
+            },
+        )
+
+
+@login_required
+def scan_lookup_view(request: HttpRequest) -> JsonResponse:
+    """What a scanned barcode (or typed SKU) is: the item and the unit the code stands for."""
+    if not (
+        request.user.has_perm("inventory.add_stockdocument") or request.user.has_perm("inventory.view_item")
+    ):
+        raise PermissionDenied
+    code = request.GET.get("code", "").strip()
+    barcode = (
+        ItemBarcode.objects.select_related("item", "unit").filter(barcode=code, item__is_active=True).first()
+    )
+    if barcode is not None:
+        item, unit_id = barcode.item, barcode.unit_id or barcode.item.base_unit_id
+    else:
+        item = Item.objects.filter(Q(sku__iexact=code), is_active=True).first()
+        unit_id = item.base_unit_id if item else None
+    if item is None:
+        return JsonResponse(
+            {"found": False, "message": _("No item has the code %(code)s.") % {"code": code}}, status=404
+        )
+    return JsonResponse(
+        {
+            "found": True,
+            "item": item.pk,
+            "unit": unit_id,
+            "label": str(item),
+            "tracks_batches": item.tracks_batches,
+        }
+    )
+
+
+class StockOnHand(LoginRequiredMixin, PermissionRequiredMixin, SingleTableMixin, FilterView):
+    """Read from balances, never summed from the ledger; pages without an exact COUNT(*)."""
+
+    permission_required = "inventory.view_stockbalance"
+    template_name = "inventory/stock_on_hand.html"
+    table_class = StockBalanceTable
+    filterset_class = StockBalanceFilter
+    paginate_by = 50
+    paginator_class = LazyPaginator  # no COUNT(*): "next" exists when one more row does
+
+    def get_queryset(self):
+        return stock_on_hand(self.request.user)
+
+    def get_table_kwargs(self):
+        show = self.request.user.has_perm("inventory.view_stock_value")
+        return {"exclude": () if show else ("avg_cost", "stock_value")}
+
+
+@login_required
+@permission_required("inventory.view_stockmove", raise_exception=True)
+def stock_card_view(request: HttpRequest, item_id: int) -> HttpResponse:
+    """库存台账: one item's moves with running quantity and value, by warehouse and date range."""
+    item = get_object_or_404(Item, pk=item_id)
+    warehouses = warehouses_for(request.user)
+    warehouse = None
+    if request.GET.get("warehouse", "").isdigit():
+        warehouse = get_object_or_404(warehouses, pk=request.GET["warehouse"])
+    elif not request.user.has_perm("inventory.view_all_warehouses"):
+        warehouse = warehouses.first()
+        if warehouse is None:
+            raise PermissionDenied
+    card = stock_card(
+        item=item,
+        warehouse=warehouse,
+        start=request.GET.get("start") or None,
+        end=request.GET.get("end") or None,
+        location_id=request.GET.get("location") or None,
+        batch_id=request.GET.get("batch") or None,
+    )
+    return render(
+        request,
+        "inventory/stock_card.html",
+        {
+            "item": item,
+            "card": card,
+            "warehouse": warehouse,
+            "warehouses": warehouses,
+            "show_value": request.user.has_perm("inventory.view_stock_value"),
+            "start": request.GET.get("start", ""),
+            "end": request.GET.get("end", ""),
+        },
+    )
+
+
+ZERO = Decimal("0")
