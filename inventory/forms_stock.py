@@ -2,6 +2,7 @@
 resolves batches and writes the rows."""
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import DocumentKind, Item, Location, StockDocument, Unit
@@ -31,6 +32,8 @@ class DocumentHeaderForm(forms.ModelForm):
             self.fields["reason"].required = True
         else:
             del self.fields["reason"]
+        if not self.instance.pk:
+            self.initial.setdefault("posting_date", timezone.localdate())
         if mine.count() == 1 and not self.initial.get("warehouse"):
             self.initial["warehouse"] = mine.first().pk
 
