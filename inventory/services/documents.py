@@ -8,7 +8,7 @@ post_moves(), which makes a second post of the same document fail at the databas
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
@@ -209,10 +209,18 @@ def _post(doc: StockDocument, user) -> None:
     if not doc.lines.exists():
         raise InventoryError(_("%(number)s has no lines.") % {"number": doc.number})
     posting = post_moves(
-        doc_type=DOC_TYPE, doc_id=doc.pk, doc_number=doc.number, lines=_move_lines(doc), user=user
+        doc_type=DOC_TYPE, doc_id=doc.pk, doc_number=doc.number, lines=_move_lines(doc), user=user,
+        moved_at=_moved_at(doc.posting_date),
     )
     doc.posting, doc.posted_by, doc.posted_at = posting, user, timezone.now()
     doc.save(update_fields=["status", "posting", "posted_by", "posted_at", "approved_by", "updated_at"])
+
+
+def _moved_at(posting_date: date) -> datetime:
+    """Moves of a back-dated document are dated on its posting date (noon, local time)."""
+    if posting_date >= timezone.localdate():
+        return timezone.now()
+    return timezone.make_aware(datetime.combine(posting_date, time(12)))
 
 
 @transaction.atomic
