@@ -1,6 +1,8 @@
 """Forms of the warehouse documents. Lines are a plain formset: the service converts units,
 resolves batches and writes the rows."""
 
+from decimal import Decimal
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -53,7 +55,7 @@ class LineForm(forms.Form):
         label=_("Quantity"),
         max_digits=18,
         decimal_places=4,
-        min_value=0.0001,
+        min_value=Decimal("0.0001"),
         widget=forms.NumberInput(attrs={"class": "line-qty", "step": "any", "inputmode": "decimal"}),
     )
     location = forms.ModelChoiceField(
