@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class Section:
 SECTIONS: tuple[Section, ...] = (
     Section(
         "stock",
-        _("Warehouse"),
+        pgettext_lazy("navigation section", "Warehouse"),
         "boxes",
         (
             Entry(_("Stock on hand"), "inventory:stock_on_hand", "inventory.view_stockbalance", "clipboard-data"),

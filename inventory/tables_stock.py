@@ -2,6 +2,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.tables import MasterTable, NumberColumn
 
@@ -37,7 +38,7 @@ class StockBalanceTable(MasterTable):
     available = NumberColumn(verbose_name=_("Available"), orderable=False)
     unit = tables.Column(verbose_name=_("Unit"), accessor="item__base_unit", orderable=False)
     avg_cost = NumberColumn(verbose_name=_("Average cost"), price=True, orderable=False)
-    stock_value = NumberColumn(verbose_name=_("Value"), money=True, orderable=False)
+    stock_value = NumberColumn(verbose_name=pgettext_lazy("money", "Value"), money=True, orderable=False)
     why = tables.Column(verbose_name="", empty_values=(), orderable=False)
 
     class Meta(MasterTable.Meta):

@@ -28,6 +28,8 @@ def test_a_clerk_logs_in_in_chinese_and_sees_the_clerks_navigation(
     shown = sorted(nav.locator("[data-url-name]").evaluate_all("els => els.map(e => e.dataset.urlName)"))
     assert shown == sorted(
         [
+            "inventory:stock_on_hand",
+            "inventory:stockdocument_list",
             "inventory:item_list",
             "inventory:category_list",
             "inventory:unit_list",
