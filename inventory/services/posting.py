@@ -199,13 +199,19 @@ def _checked(line: MoveLine, index: int) -> MoveLine:
 def _validate_references(lines: Sequence[MoveLine]) -> dict[int, int]:
     """Items exist and are batch-tracked exactly when a batch is given; batches belong to their
     item; locations exist. Returns location id → warehouse id. Three reads whatever the lines."""
-    items = dict(Item.objects.filter(pk__in={ln.item_id for ln in lines}).values_list("pk", "tracking"))
+    items = dict(
+        Item.objects.filter(pk__in={ln.item_id for ln in lines}).order_by().values_list("pk", "tracking")
+    )
     warehouse_of = dict(
-        Location.objects.filter(pk__in={ln.location_id for ln in lines}).values_list("pk", "warehouse_id")
+        Location.objects.filter(pk__in={ln.location_id for ln in lines})
+        .order_by()
+        .values_list("pk", "warehouse_id")
     )
     batch_ids = {ln.batch_id for ln in lines if ln.batch_id is not None}
     batch_item = (
-        dict(Batch.objects.filter(pk__in=batch_ids).values_list("pk", "item_id")) if batch_ids else {}
+        dict(Batch.objects.filter(pk__in=batch_ids).order_by().values_list("pk", "item_id"))
+        if batch_ids
+        else {}
     )
     for n, line in enumerate(lines, start=1):
         tracking = items.get(line.item_id)
