@@ -134,6 +134,15 @@ class LocationForm(forms.ModelForm):
         parent, warehouse = data.get("parent"), data.get("warehouse")
         if parent and warehouse and parent.warehouse_id != warehouse.pk:
             self.add_error("parent", _("The parent location must be in the same warehouse."))
+        if (
+            self.instance.pk
+            and warehouse
+            and warehouse.pk != self.instance.warehouse_id
+            and self.instance.moves.exists()
+        ):
+            self.add_error(
+                "warehouse", _("Stock has moved through this location: it stays in its warehouse.")
+            )
         capacity = data.get("capacity")
         if capacity is not None and capacity <= 0:
             self.add_error("capacity", _("Capacity must be greater than zero, or empty."))

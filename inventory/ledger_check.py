@@ -9,7 +9,7 @@
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import F, Sum
 
 from .models import ItemValuation, StockBalance, StockMove
 from .services.posting import move_hash
@@ -19,10 +19,21 @@ ZERO = Decimal("0")
 
 def ledger_differences() -> list[str]:
     problems: list[str] = []
+    problems += _moves_in_their_locations_warehouse()
     problems += _balances_against_moves()
     problems += _valuations_against_moves()
     problems += _hash_chains()
     return problems
+
+
+def _moves_in_their_locations_warehouse() -> list[str]:
+    wrong = StockMove.objects.exclude(warehouse_id=F("location__warehouse_id")).values_list(
+        "item_id", "seq", "warehouse_id", "location_id"
+    )[:1000]
+    return [
+        f"item {item}: move #{seq} says warehouse {wh} but its location {loc} is in another warehouse"
+        for item, seq, wh, loc in wrong
+    ]
 
 
 def _balances_against_moves() -> list[str]:

@@ -209,7 +209,11 @@ def _post(doc: StockDocument, user) -> None:
     if not doc.lines.exists():
         raise InventoryError(_("%(number)s has no lines.") % {"number": doc.number})
     posting = post_moves(
-        doc_type=DOC_TYPE, doc_id=doc.pk, doc_number=doc.number, lines=_move_lines(doc), user=user,
+        doc_type=DOC_TYPE,
+        doc_id=doc.pk,
+        doc_number=doc.number,
+        lines=_move_lines(doc),
+        user=user,
         moved_at=_moved_at(doc.posting_date),
     )
     doc.posting, doc.posted_by, doc.posted_at = posting, user, timezone.now()

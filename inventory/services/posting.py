@@ -83,6 +83,12 @@ def _sort_key(key: tuple[int, int, int | None]) -> tuple[int, int, int]:
     return (key[0], key[1], key[2] or 0)
 
 
+def _plain(value: Decimal) -> Decimal:
+    """Decimal keeps a sign on zero (-0.00) that the database does not store: drop it, so a move
+    hashes the same before and after a round trip."""
+    return abs(value) if value == 0 else value
+
+
 def move_hash(prev: str, move: StockMove) -> str:
     """The chain link of one move: its content and the previous move's hash of the same item."""
     moved = move.moved_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
@@ -91,11 +97,12 @@ def move_hash(prev: str, move: StockMove) -> str:
             prev,
             str(move.seq),
             str(move.item_id),
+            str(move.warehouse_id),
             str(move.location_id),
             str(move.batch_id or ""),
             f"{move.qty:.4f}",
-            f"{move.unit_cost:.6f}",
-            f"{move.value:.2f}",
+            f"{_plain(move.unit_cost):.6f}",
+            f"{_plain(move.value):.2f}",
             str(move.posting_id),
             str(move.line_ref or ""),
             moved,
@@ -314,6 +321,7 @@ def _build_moves(posting, lines, valuations, warehouse_of, moved_at) -> list[Sto
         if val.qty > 0:
             val.avg_cost = (val.value / val.qty).quantize(COST_PLACES, rounding=ROUND_HALF_UP)
         val.chain_seq += 1
+        value, unit_cost = _plain(value), _plain(unit_cost)
         move = StockMove(
             posting=posting,
             item_id=line.item_id,
