@@ -17,6 +17,16 @@ from .services.posting import move_hash
 ZERO = Decimal("0")
 
 
+# SQLite adds DECIMAL columns up as floats (29.999999999 for 30): bring the sums back to the scale
+# the columns store. Exact on PostgreSQL, where they already are.
+def _qty(value) -> Decimal:
+    return Decimal(value).quantize(Decimal("0.0001"))
+
+
+def _money(value) -> Decimal:
+    return Decimal(value).quantize(Decimal("0.01"))
+
+
 def ledger_differences() -> list[str]:
     problems: list[str] = []
     problems += _moves_in_their_locations_warehouse()
@@ -38,7 +48,7 @@ def _moves_in_their_locations_warehouse() -> list[str]:
 
 def _balances_against_moves() -> list[str]:
     moved = {
-        (r["item_id"], r["location_id"], r["batch_id"]): r["qty"]
+        (r["item_id"], r["location_id"], r["batch_id"]): _qty(r["qty"])
         for r in StockMove.objects.values("item_id", "location_id", "batch_id").annotate(qty=Sum("qty"))
     }
     problems = []
@@ -61,7 +71,7 @@ def _balances_against_moves() -> list[str]:
 
 def _valuations_against_moves() -> list[str]:
     sums = {
-        r["item_id"]: (r["qty"], r["value"])
+        r["item_id"]: (_qty(r["qty"]), _money(r["value"]))
         for r in StockMove.objects.values("item_id").annotate(qty=Sum("qty"), value=Sum("value"))
     }
     problems = []

@@ -1,27 +1,44 @@
-"""load_demo builds a complete, consistent demo company 华东商贸, and loading it again changes nothing."""
+"""load_demo builds a complete, consistent demo company 华东商贸 with six months of stock history,
+and loading it again changes nothing.
 
+The company is loaded once for the module (it takes a while: several hundred documents go through
+the posting service), inside a transaction rolled back when the module is done; each test runs
+in a savepoint of it, so what a test changes is undone for the next one."""
+
+import importlib
 import re
+from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
 
 import pytest
-from django.contrib.auth.models import Group
+from django.apps import apps
+from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
-from django.test import Client, RequestFactory
+from django.db import transaction
+from django.db.models import Max, Min
+from django.test import Client, RequestFactory, override_settings
 from django.utils import timezone
 
 from accounts.models import User
-from demo import catalog
+from demo import catalog, data, history
+from inventory.ledger_check import ledger_differences
 from inventory.models import (
     Batch,
     Category,
+    DocumentKind,
+    DocumentStatus,
     Item,
     ItemBarcode,
     ItemType,
     ItemUnit,
     Location,
     LocationKind,
+    Posting,
+    StockBalance,
+    StockDocument,
+    StockMove,
     Tracking,
     Unit,
     Warehouse,
@@ -64,9 +81,34 @@ def load_demo(*args: str) -> str:
     return out.getvalue()
 
 
+@pytest.fixture(scope="module")
+def loaded(django_db_setup, django_db_blocker):
+    """The output of one load_demo run, shared by the module's tests and rolled back after them."""
+    # The same password hasher as the tests (conftest's fast one), or no login would succeed.
+    fast_hashing = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    with django_db_blocker.unblock(), transaction.atomic():
+        _ensure_roles()
+        with fast_hashing:
+            output = load_demo()
+        yield output
+        transaction.set_rollback(True)
+
+
+def _ensure_roles() -> None:
+    # Created by data migrations, but a transactional test elsewhere may have flushed them.
+    if Group.objects.filter(name="warehouse_clerk").exists():
+        return
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    importlib.import_module("accounts.migrations.0002_roles").assign_roles(Group, Permission)
+    importlib.import_module("accounts.migrations.0003_stock_roles").assign(Group, Permission)
+
+
 @pytest.fixture
-def demo(db):
-    return load_demo()
+def demo(loaded, db):
+    return loaded
 
 
 def snapshot() -> dict:
@@ -239,12 +281,16 @@ def test_items_with_expiry_have_a_shelf_life_and_batches_that_follow_it(demo):
     assert not Batch.objects.filter(item__tracking=Tracking.BATCH, expiry_date__isnull=False).exists()
 
 
-def test_some_batches_are_near_expiry_and_one_or_two_have_expired(demo):
+def test_some_batches_on_hand_are_near_expiry_and_one_or_two_have_expired(demo):
     today = timezone.localdate()
-    expired = Batch.objects.filter(expiry_date__lt=today).values_list("item_id", flat=True).distinct()
-    near = Batch.objects.filter(expiry_date__gte=today, expiry_date__lte=today + timedelta(days=30))
+    on_hand = StockBalance.objects.filter(on_hand__gt=0, batch__isnull=False)
+    expired = on_hand.filter(batch__expiry_date__lt=today).values_list("batch_id", flat=True).distinct()
+    near = on_hand.filter(batch__expiry_date__gte=today, batch__expiry_date__lte=today + timedelta(days=30))
     assert 1 <= len(expired) <= 2
-    assert near.count() >= 5
+    assert near.values("item").distinct().count() >= 5
+    # Most stock is far from its expiry date.
+    fresh = on_hand.filter(batch__expiry_date__gt=today + timedelta(days=30))
+    assert fresh.count() > 5 * near.count()
     assert not Batch.objects.filter(first_received_at__gt=timezone.now()).exists()
 
 
@@ -333,3 +379,125 @@ def test_customers_cover_the_channels_with_price_levels_and_credit(demo):
     assert not Customer.objects.filter(price_level__isnull=True).exists()
     assert Customer.objects.filter(credit_limit__gt=0).count() >= 35
     assert not Customer.objects.filter(credit_limit__lt=0).exists()
+
+
+# -- stock history ---------------------------------------------------------------------------
+
+CLERK_OF = {code: username for username, _n, role, codes, *_rest in data.USERS for code in codes}
+
+
+def item_totals() -> dict[int, Decimal]:
+    # Summed here: SQLite would add the decimals up as floats.
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    for item_id, on_hand in StockBalance.objects.values_list("item_id", "on_hand"):
+        totals[item_id] += on_hand
+    return totals
+
+
+def test_history_has_posted_documents_of_every_kind_over_six_months(demo):
+    posted = StockDocument.objects.filter(status__in=[DocumentStatus.POSTED, DocumentStatus.REVERSED])
+    assert set(posted.values_list("kind", flat=True)) == set(DocumentKind.values)
+    span = posted.aggregate(first=Min("posting_date"), last=Max("posting_date"))
+    assert span["last"] == timezone.localdate()
+    assert (span["last"] - span["first"]).days >= 150
+    assert posted.count() >= 300
+    assert StockMove.objects.count() >= 2000
+    # Back-dated documents' moves are dated on their posting date, in posting order.
+    first_move = StockMove.objects.order_by("moved_at").first()
+    assert timezone.localtime(first_move.moved_at).date() == span["first"]
+    assert "SKIPPED" not in demo
+
+
+def test_a_second_run_adds_no_documents_and_no_moves(demo):
+    tables = (StockDocument, StockMove, StockBalance, Posting, Batch)
+    before = {model: model.objects.count() for model in tables}
+
+    output = load_demo()
+
+    assert {model: model.objects.count() for model in tables} == before
+    assert "none added" in output
+
+
+def test_the_ledger_is_consistent(demo):
+    assert ledger_differences() == []
+    assert not StockBalance.objects.filter(on_hand__lt=0).exists()
+
+
+def test_stock_ends_where_the_plan_says(demo):
+    today = timezone.localdate()
+    planned = history.build_history(catalog.build_plan(today), today)
+
+    assert planned == history.build_history(catalog.build_plan(today), today)
+    totals = item_totals()
+    actual = {sku: totals.get(pk, Decimal(0)) for sku, pk in Item.objects.values_list("sku", "pk")}
+    assert actual == planned.on_hand
+
+
+def test_stock_levels_give_the_alerts_something_to_show(demo):
+    totals = item_totals()
+    levels = defaultdict(int)
+    for item in Item.objects.filter(safety_stock__gt=0):
+        on_hand = totals.get(item.pk, Decimal(0))
+        if on_hand == 0:
+            levels["out"] += 1
+        elif on_hand < item.safety_stock:
+            levels["below safety"] += 1
+        elif on_hand <= item.reorder_point:
+            levels["below reorder point"] += 1
+        else:
+            levels["above reorder point"] += 1
+    assert levels["out"] >= 5
+    assert levels["below safety"] >= 10
+    assert levels["above reorder point"] > 0.6 * sum(levels.values())
+
+
+def test_clerks_work_in_their_own_warehouses_and_the_manager_approves(demo):
+    documents = StockDocument.objects.select_related("warehouse", "created_by", "posted_by", "approved_by")
+    for doc in documents.filter(reversal_of__isnull=True).exclude(status=DocumentStatus.DRAFT):
+        clerk = CLERK_OF[doc.warehouse.code]
+        assert doc.created_by.username == clerk, doc
+        if doc.kind in (DocumentKind.LOSS, DocumentKind.GAIN):
+            if doc.status != DocumentStatus.SUBMITTED:
+                assert doc.approved_by.username == "zhang", doc
+                assert doc.posted_by.username == "zhang", doc
+        else:
+            assert doc.posted_by.username == clerk, doc
+    losses = documents.filter(kind=DocumentKind.LOSS, status=DocumentStatus.POSTED)
+    assert set(losses.values_list("reason", flat=True)) == {"damaged", "expired"}
+    assert set(losses.values_list("created_by__username", flat=True)) == {"wangqiang"}
+
+
+def test_transfers_go_between_bins_and_between_warehouses(demo):
+    transfers = StockDocument.objects.filter(kind=DocumentKind.TRANSFER, status=DocumentStatus.POSTED)
+    between = transfers.filter(to_warehouse__isnull=False)
+    assert set(between.values_list("warehouse__code", "to_warehouse__code")) >= {
+        ("SH01", "HZ01"),
+        ("SZ01", "SH01"),
+    }
+    assert transfers.filter(to_warehouse__isnull=True).count() >= 5
+    for doc in between.prefetch_related("lines__location", "lines__to_location")[:20]:
+        for line in doc.lines.all():
+            assert line.location.warehouse_id == doc.warehouse_id
+            assert line.to_location.warehouse_id == doc.to_warehouse_id
+
+
+def test_corrections_are_reversed_and_some_documents_wait(demo):
+    reversed_docs = StockDocument.objects.filter(status=DocumentStatus.REVERSED)
+    assert 1 <= reversed_docs.count() <= 2
+    for doc in reversed_docs:
+        assert doc.reversed_by.status == DocumentStatus.POSTED
+        assert doc.reversed_by.created_by.username == "zhang"
+    waiting = StockDocument.objects.filter(status=DocumentStatus.SUBMITTED, kind=DocumentKind.LOSS)
+    assert waiting.count() == 1
+    assert StockDocument.objects.filter(status=DocumentStatus.DRAFT).count() == 1
+
+
+def test_every_batch_was_received_with_its_dates(demo):
+    assert not Batch.objects.filter(moves__isnull=True).exists()
+    for batch in Batch.objects.filter(expiry_date__isnull=False).select_related("item")[:200]:
+        first_move = batch.moves.order_by("moved_at").first()
+        assert batch.production_date <= timezone.localtime(first_move.moved_at).date(), batch
+        assert (
+            timezone.localtime(batch.first_received_at).date()
+            == timezone.localtime(first_move.moved_at).date()
+        )

@@ -23,6 +23,7 @@ from ..models import (
     DocumentKind,
     DocumentStatus,
     Item,
+    Location,
     StockDocument,
     StockDocumentLine,
     Tracking,
@@ -100,7 +101,21 @@ def document_set_lines(*, document: StockDocument, lines: list[LineInput]) -> No
             % {"number": doc.number, "status": doc.get_status_display()}
         )
     rows = []
+    warehouse_of = dict(
+        Location.objects.filter(pk__in={ln.location_id for ln in lines} | {ln.to_location_id for ln in lines})
+        .order_by()
+        .values_list("pk", "warehouse_id")
+    )
+    target = doc.to_warehouse_id or doc.warehouse_id
     for n, line in enumerate(lines, start=1):
+        if warehouse_of.get(line.location_id) != doc.warehouse_id:
+            raise InventoryError(
+                _("Line %(n)s: the location is not in %(wh)s.") % {"n": n, "wh": doc.warehouse}
+            )
+        if line.to_location_id and warehouse_of.get(line.to_location_id) != target:
+            raise InventoryError(
+                _("Line %(n)s: the location to transfer to is not in the receiving warehouse.") % {"n": n}
+            )
         factor = _factor(line.item, line.unit_id)
         base_qty = (Decimal(line.qty) * factor).quantize(QTY_PLACES, rounding=ROUND_HALF_UP)
         if base_qty <= 0:

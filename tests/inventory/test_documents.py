@@ -193,3 +193,21 @@ def test_cancelled_and_posted_documents_cannot_be_edited(clerk, wh, milk, loc_a)
     with pytest.raises(InvalidTransition, match="cannot become"):
         document_post(document_id=doc.pk, user=clerk)
     assert StockDocument.objects.get(pk=doc.pk).status == "cancelled"
+
+
+def test_lines_must_use_locations_of_the_documents_warehouses(clerk, wh, milk, loc_a):
+    from tests.factories import LocationFactory, WarehouseFactory
+
+    elsewhere = LocationFactory(warehouse=WarehouseFactory(code="HZ", name="杭州前置仓"), code="H-1")
+    issue = document_create(kind="issue", warehouse=wh, user=clerk)
+    with pytest.raises(InventoryError, match="Line 1: the location is not in 上海总仓."):
+        document_set_lines(
+            document=issue, lines=[LineInput(milk, elsewhere.pk, milk.base_unit_id, Decimal("1"))]
+        )
+    transfer = document_create(kind="transfer", warehouse=wh, user=clerk)  # within 上海总仓
+    with pytest.raises(InventoryError, match="not in the receiving warehouse"):
+        document_set_lines(
+            document=transfer,
+            lines=[LineInput(milk, loc_a.pk, milk.base_unit_id, Decimal("1"), to_location_id=elsewhere.pk)],
+        )
+    assert issue.lines.count() == transfer.lines.count() == 0

@@ -11,6 +11,12 @@ move with the day the command runs). All of it runs in one transaction, with his
 Demo users get the shared password demo.data.DEMO_PASSWORD when they are created, and never again:
 a user who changed it keeps their own. Their roles and warehouses are also set only on creation.
 
+Stock history (demo.history): when no stock document exists yet, about six months of documents
+ending today — opening stock, deliveries, issues, transfers, returns, write-offs, gains and two
+reversals — are posted through the document services, in date order, after the master data. The
+batches they receive are created with the master data (instead of the catalogue's batches, whose
+dates know nothing of the history). Once any stock document exists, no history is added.
+
 `manage.py load_demo --print-logins` prints the login table and nothing else; it reads nothing
 from the database and writes nothing."""
 
@@ -29,6 +35,7 @@ from django.utils import timezone
 
 from demo import data
 from demo.catalog import Plan, build_plan
+from demo.history import History, build_history, post_history
 from inventory.models import (
     Batch,
     Category,
@@ -37,6 +44,8 @@ from inventory.models import (
     ItemUnit,
     Location,
     LocationKind,
+    StockDocument,
+    StockMove,
     Unit,
     Warehouse,
 )
@@ -67,7 +76,10 @@ class Command(BaseCommand):
             return
         started = time.monotonic()
         with transaction.atomic():
-            loader = DemoLoader(build_plan(timezone.localdate()), now=timezone.now())
+            today = timezone.localdate()
+            plan = build_plan(today)
+            history = None if StockDocument.objects.exists() else build_history(plan, today)
+            loader = DemoLoader(plan, now=timezone.now(), history=history)
             loader.run()
         elapsed = time.monotonic() - started
         self.stdout.write(
@@ -77,16 +89,36 @@ class Command(BaseCommand):
         )
         for label, model in loader.models:
             self.stdout.write(f"  {label:<18}{loader.created.get(label, 0):>6} / {model.objects.count()}")
+        self.stdout.write(self._history_summary(history, loader))
         self.stdout.write("Logins: manage.py load_demo --print-logins")
+
+    @staticmethod
+    def _history_summary(history: History | None, loader: "DemoLoader") -> str:
+        if history is None:
+            return "Stock history: stock documents exist already; none added."
+        counts = loader.history_counts
+        kinds = ", ".join(
+            f"{kind} {counts.get(kind, 0)}" for kind in ("receipt", "issue", "transfer", "loss", "gain")
+        )
+        extra = f"; {counts.get('reversed', 0)} reversed, {counts.get('waiting', 0)} awaiting action"
+        if counts.get("skipped"):
+            extra += f", {counts['skipped']} SKIPPED for want of stock"
+        return (
+            f"Stock history {history.start} – {timezone.localdate()}: posted {kinds}{extra}; "
+            f"{StockMove.objects.count()} stock moves; {loader.history_seconds:.1f} s"
+        )
 
 
 class DemoLoader:
     """Writes the plan's missing rows: each model in one bulk insert per tree level, each with its
     history rows (bulk_create skips django-simple-history's signals)."""
 
-    def __init__(self, plan: Plan, *, now: datetime):
+    def __init__(self, plan: Plan, *, now: datetime, history: History | None = None):
         self.plan = plan
         self.now = now
+        self.history = history
+        self.history_counts: dict[str, int] = {}
+        self.history_seconds = 0.0
         self.created: dict[str, int] = {}
         self.models: list[tuple[str, type[models.Model]]] = []
 
@@ -103,6 +135,10 @@ class DemoLoader:
         self._supplier_items(suppliers, items, units)
         self._customers(self._price_levels())
         self._users(warehouses)
+        if self.history is not None:
+            started = time.monotonic()
+            self.history_counts = post_history(self.history)
+            self.history_seconds = time.monotonic() - started
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -283,6 +319,9 @@ class DemoLoader:
         self._create("barcodes", ItemBarcode, new)
 
     def _batches(self, items: dict[str, int]) -> None:
+        if self.history is not None:
+            self._history_batches(items)
+            return
         with_batches = set(Batch.objects.values_list("item_id", flat=True).distinct())
         zone = timezone.get_current_timezone()
         self._create(
@@ -298,6 +337,29 @@ class DemoLoader:
                 )
                 for p in self.plan.batches
                 if items[p.sku] not in with_batches
+            ],
+        )
+
+    def _history_batches(self, items: dict[str, int]) -> None:
+        """The batches the history receives, each first received on the day of its first receipt
+        (the receiving service would stamp them with the time the command runs)."""
+        known = set(Batch.objects.values_list("item_id", "batch_no"))
+        zone = timezone.get_current_timezone()
+        self._create(
+            "batches",
+            Batch,
+            [
+                Batch(
+                    item_id=items[p.sku],
+                    batch_no=p.batch_no,
+                    production_date=p.production_date,
+                    expiry_date=p.expiry_date,
+                    first_received_at=min(
+                        self.now, datetime.combine(p.received_on, RECEIVED_AT, tzinfo=zone)
+                    ),
+                )
+                for p in self.history.batches
+                if (items[p.sku], p.batch_no) not in known
             ],
         )
 
