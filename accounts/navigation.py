@@ -30,10 +30,16 @@ SECTIONS: tuple[Section, ...] = (
         pgettext_lazy("navigation section", "Warehouse"),
         "boxes",
         (
-            Entry(_("Stock on hand"), "inventory:stock_on_hand", "inventory.view_stockbalance", "clipboard-data"),
             Entry(
-                _("Stock documents"), "inventory:stockdocument_list", "inventory.view_stockdocument", "file-earmark-text"
+                _("Stock on hand"), "inventory:stock_on_hand", "inventory.view_stockbalance", "clipboard-data"
             ),
+            Entry(
+                _("Stock documents"),
+                "inventory:stockdocument_list",
+                "inventory.view_stockdocument",
+                "file-earmark-text",
+            ),
+            Entry(_("Month end"), "inventory:period_list", "inventory.view_periodclose", "calendar-check"),
         ),
     ),
     Section(

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.db.models import F, Sum
 
-from .models import ItemValuation, StockBalance, StockMove
+from .models import ItemValuation, PeriodClose, StockBalance, StockMove
 from .services.posting import move_hash
 
 ZERO = Decimal("0")
@@ -33,6 +33,36 @@ def ledger_differences() -> list[str]:
     problems += _balances_against_moves()
     problems += _valuations_against_moves()
     problems += _hash_chains()
+    problems += _period_summaries()
+    return problems
+
+
+def _period_summaries() -> list[str]:
+    """Each closed month's summaries equal the sums of all moves before the month's end."""
+    from .services.periods import boundary
+
+    problems = []
+    for period in PeriodClose.objects.order_by("end_date"):
+        stored = {(s.item_id, s.warehouse_id): (s.qty, s.value) for s in period.summaries.all()}
+        rows = (
+            StockMove.objects.filter(moved_at__lt=boundary(period.end_date))
+            .values("item_id", "warehouse_id")
+            .annotate(qty=Sum("qty"), value=Sum("value"))
+            .order_by()
+        )
+        for r in rows:
+            key = (r["item_id"], r["warehouse_id"])
+            moved = (_qty(r["qty"]), _money(r["value"]))
+            if moved == (ZERO, ZERO) and key not in stored:
+                continue
+            if stored.pop(key, (ZERO, ZERO)) != moved:
+                problems.append(
+                    f"{period}: item {key[0]} warehouse {key[1]}: summary != moves {moved[0]} / {moved[1]}"
+                )
+        for key, (qty, value) in stored.items():
+            problems.append(
+                f"{period}: item {key[0]} warehouse {key[1]}: summary {qty} / {value} but no moves"
+            )
     return problems
 
 

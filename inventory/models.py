@@ -612,3 +612,76 @@ class StockDocumentLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} × {self.qty}"
+
+
+# Period close (月结) ------------------------------------------------------------------------
+
+
+class PeriodClose(models.Model):
+    """A closed month. Postings dated into it (or any earlier month) are refused; its summaries
+    hold each item × warehouse's quantity and value at the month's end."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    end_date = models.DateField(_("last day"))
+    closed_at = models.DateTimeField(_("closed at"))
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("closed by"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("closed period")
+        verbose_name_plural = _("closed periods")
+        ordering = ["-end_date"]
+        permissions = [
+            ("close_period", _("Can close a month")),
+            ("reopen_period", _("Can reopen a closed month")),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "month"], name="period_unique_month"),
+            models.CheckConstraint(condition=Q(month__gte=1, month__lte=12), name="period_month_1_12"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d}"
+
+
+class PeriodSummary(models.Model):
+    """Quantity and value of an item in a warehouse at the end of a closed month."""
+
+    period = models.ForeignKey(PeriodClose, on_delete=models.CASCADE, related_name="summaries")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
+    qty = models.DecimalField(_("quantity"), **QTY)
+    value = models.DecimalField(_("value"), **MONEY_STORED)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["period", "item", "warehouse"], name="summary_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.item_id}@{self.warehouse_id}: {self.qty}"
+
+
+class PeriodEvent(models.Model):
+    """Who closed or reopened which month, and when: reopening is an audited administrator act."""
+
+    class Action(models.TextChoices):
+        CLOSED = "closed", _("Closed")
+        REOPENED = "reopened", _("Reopened")
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d} {self.action}"

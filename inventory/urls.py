@@ -75,4 +75,7 @@ urlpatterns = [
     path("stock/", views_stock.StockOnHand.as_view(), name="stock_on_hand"),
     path("stock/card/<int:item_id>/", views_stock.stock_card_view, name="stock_card"),
     path("scan/", views_stock.scan_lookup_view, name="scan_lookup"),
+    path("periods/", views_stock.period_list_view, name="period_list"),
+    path("periods/close/", views_stock.period_close_view, name="period_close"),
+    path("periods/<int:pk>/reopen/", views_stock.period_reopen_view, name="period_reopen"),
 ]

@@ -3,6 +3,7 @@ stock on hand, stock card, and the scanner lookup."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib import messages
@@ -13,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.http import require_POST
@@ -23,7 +25,16 @@ from . import services
 from .exceptions import DomainError
 from .filters_stock import StockBalanceFilter, StockDocumentFilter
 from .forms_stock import DocumentHeaderForm, LineFormSet
-from .models import DocumentKind, DocumentStatus, Item, ItemBarcode, StockDocument
+from .models import (
+    DocumentKind,
+    DocumentStatus,
+    Item,
+    ItemBarcode,
+    PeriodClose,
+    PeriodEvent,
+    StockDocument,
+    StockMove,
+)
 from .selectors import locations_for, stock_card, stock_documents_for, stock_on_hand, warehouses_for
 from .tables_stock import StockBalanceTable, StockDocumentTable
 
@@ -319,3 +330,62 @@ def stock_card_view(request: HttpRequest, item_id: int) -> HttpResponse:
 
 
 ZERO = Decimal("0")
+
+
+@login_required
+@permission_required("inventory.view_periodclose", raise_exception=True)
+def period_list_view(request: HttpRequest) -> HttpResponse:
+    """月结: the closed months, the next month that can be closed, and the audit of closes/reopens."""
+    latest = PeriodClose.objects.order_by("-end_date").first()
+    if latest is not None:
+        following = latest.end_date + timedelta(days=1)
+        candidate = (following.year, following.month)
+    else:
+        first = StockMove.objects.order_by("moved_at").values_list("moved_at", flat=True).first()
+        start = timezone.localdate(first) if first else timezone.localdate()
+        candidate = (start.year, start.month)
+    today = timezone.localdate()
+    closable = candidate < (today.year, today.month)
+    return render(
+        request,
+        "inventory/periods.html",
+        {
+            "periods": PeriodClose.objects.select_related("closed_by")[:36],
+            "events": PeriodEvent.objects.select_related("by")[:50],
+            "candidate": f"{candidate[0]}-{candidate[1]:02d}",
+            "closable": closable,
+            "latest": latest,
+        },
+    )
+
+
+@require_POST
+@login_required
+@permission_required("inventory.close_period", raise_exception=True)
+def period_close_view(request: HttpRequest) -> HttpResponse:
+    try:
+        year, month = (int(part) for part in request.POST.get("month", "").split("-"))
+        services.period_close(year=year, month=month, user=request.user)
+    except ValueError:
+        messages.error(request, _("Choose a month."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("%(year)s-%(month)02d is closed.") % {"year": year, "month": month})
+    return redirect("inventory:period_list")
+
+
+@require_POST
+@login_required
+@permission_required("inventory.reopen_period", raise_exception=True)
+def period_reopen_view(request: HttpRequest, pk: int) -> HttpResponse:
+    period = get_object_or_404(PeriodClose, pk=pk)
+    try:
+        services.period_reopen(
+            year=period.year, month=period.month, user=request.user, reason=request.POST.get("reason", "")
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("%(period)s is open again.") % {"period": period})
+    return redirect("inventory:period_list")

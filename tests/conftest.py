@@ -37,6 +37,7 @@ def roles(db):
         create_permissions(app_config, verbosity=0)
     importlib.import_module("accounts.migrations.0002_roles").assign_roles(Group, Permission)
     importlib.import_module("accounts.migrations.0003_stock_roles").assign(Group, Permission)
+    importlib.import_module("accounts.migrations.0004_period_roles").assign(Group, Permission)
 
 
 @pytest.fixture

@@ -58,7 +58,7 @@ ACTIONS = {
 }
 # URL names in these namespaces that are not master-data screens and belong to other test
 # suites: import/export, and the stock screens (tests/inventory/test_stock_views.py).
-OTHER_SCREENS = re.compile(r"_(import|export)(_\w+)?$|^inventory:(stockdocument|stock|scan)_")
+OTHER_SCREENS = re.compile(r"_(import|export)(_\w+)?$|^inventory:(stockdocument|stock|scan|period)_")
 
 
 def may(role, app, model, action) -> bool:
@@ -299,8 +299,14 @@ NAV = {
     "purchasing": STOCK_NAV + INVENTORY_NAV + PURCHASING_NAV,
     "sales": ["inventory:stock_on_hand"] + INVENTORY_NAV + SALES_NAV,  # quantities, no documents
     "clerk_a": STOCK_NAV + INVENTORY_NAV,
-    "manager": STOCK_NAV + INVENTORY_NAV + PURCHASING_NAV + SALES_NAV,  # not staff: no System section
-    "administrator": STOCK_NAV + INVENTORY_NAV + PURCHASING_NAV + SALES_NAV + SYSTEM_NAV,
+    # managers also close months (月结); not staff: no System section
+    "manager": STOCK_NAV + ["inventory:period_list"] + INVENTORY_NAV + PURCHASING_NAV + SALES_NAV,
+    "administrator": STOCK_NAV
+    + ["inventory:period_list"]
+    + INVENTORY_NAV
+    + PURCHASING_NAV
+    + SALES_NAV
+    + SYSTEM_NAV,
 }
 
 

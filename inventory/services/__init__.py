@@ -14,6 +14,7 @@ from .documents import (
 )
 from .master import category_save, location_save
 from .numbering import next_number
+from .periods import PeriodClosed, period_close, period_reopen, stock_as_of
 from .posting import MoveLine, post_moves, reverse_posting
 
 __all__ = [
@@ -30,6 +31,10 @@ __all__ = [
     "document_submit",
     "location_save",
     "next_number",
+    "period_close",
+    "period_reopen",
+    "PeriodClosed",
+    "stock_as_of",
     "post_moves",
     "reverse_posting",
 ]

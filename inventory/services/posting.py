@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from ..exceptions import AlreadyPosted, InsufficientStock, InventoryError
 from ..models import Batch, Item, ItemValuation, Location, Posting, StockBalance, StockMove, Tracking
+from .periods import check_open
 
 ZERO = Decimal("0")
 FEN = Decimal("0.01")
@@ -132,6 +133,7 @@ def post_moves(
         raise InventoryError(_("A document without lines cannot be posted."))
     moved_at = moved_at or timezone.now()
     lines = [_checked(line, index) for index, line in enumerate(lines)]
+    check_open(moved_at)  # refuses a date in a closed month; interlocks with a close in progress
 
     try:
         with transaction.atomic():

@@ -10,8 +10,9 @@ from tests.factories import ItemBarcodeFactory, ItemFactory, LocationFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_clerk_receives_by_scanning_and_posts(page: Page, live_server, users, password, warehouse_a,
-                                                requests_seen):
+def test_a_clerk_receives_by_scanning_and_posts(
+    page: Page, live_server, users, password, warehouse_a, requests_seen
+):
     item = ItemFactory(sku="COLA", name="可乐 330ml")
     ItemBarcodeFactory(item=item, barcode="6901234567892")
     bin_ = LocationFactory(warehouse=warehouse_a, code="A-01", path="A-01")

@@ -2,14 +2,16 @@
 browser's forms, stock on hand and the stock card with exact figures."""
 
 import re
+from datetime import datetime, time
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from inventory.models import StockBalance, StockDocument
+from inventory.models import PeriodClose, StockBalance, StockDocument
 from inventory.services import LineInput, MoveLine, document_create, document_set_lines, post_moves
 from tests.factories import ItemBarcodeFactory, ItemFactory, LocationFactory
 
@@ -208,3 +210,50 @@ def test_scanning_a_barcode_finds_the_item_and_its_pack(client_for, users):
     assert clerk.get(reverse("inventory:scan_lookup"), {"code": "cola"}).json()["item"] == item.pk
     missing = clerk.get(reverse("inventory:scan_lookup"), {"code": "123"})
     assert missing.status_code == 404 and missing.json()["message"] == "No item has the code 123."
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        (None, 302),
+        ("purchasing", 403),
+        ("sales", 403),
+        ("clerk_a", 403),
+        ("manager", 200),
+        ("administrator", 200),
+    ],
+)
+def test_only_managers_and_administrators_open_month_end(role, status, client_for):
+    assert client_for(role).get(reverse("inventory:period_list")).status_code == status
+
+
+def test_a_manager_closes_a_month_and_only_an_administrator_reopens_it(client_for, users, place):
+    item = ItemFactory()
+    when = timezone.make_aware(datetime.combine(datetime(2026, 9, 15).date(), time(12)))
+    post_moves(
+        doc_type="seed",
+        doc_id=9,
+        doc_number="S9",
+        user=users["manager"],
+        moved_at=when,
+        lines=[MoveLine(item.pk, place.pk, Decimal("5"), unit_cost=Decimal("2"))],
+    )
+    manager, admin = client_for("manager"), client_for("administrator")
+
+    page = manager.get(reverse("inventory:period_list")).content.decode()
+    assert 'name="month" value="2026-09"' in page
+    response = manager.post(reverse("inventory:period_close"), {"month": "2026-09"}, follow=True)
+    assert "2026-09 is closed." in response.content.decode()
+    period = PeriodClose.objects.get()
+    assert (
+        client_for("clerk_a").post(reverse("inventory:period_close"), {"month": "2026-10"}).status_code == 403
+    )
+    assert (
+        manager.post(reverse("inventory:period_reopen", args=[period.pk]), {"reason": "x"}).status_code == 403
+    )
+
+    response = admin.post(
+        reverse("inventory:period_reopen", args=[period.pk]), {"reason": "补录单据"}, follow=True
+    )
+    assert "2026-09 is open again." in response.content.decode()
+    assert not PeriodClose.objects.exists()

@@ -1,0 +1,147 @@
+"""Period close (月结): a manager closes months in order; nothing may be posted into a closed
+month; closing stores each item × warehouse's quantity and value at the month's end, which reports
+and valuation-as-of-date read instead of re-summing old moves. Reopening the latest closed month
+is an audited administrator act.
+
+Closing and posting interlock on PostgreSQL with an advisory lock: every posting takes it shared
+(in the same statement that reads the last closed day), a close takes it exclusively, so no
+posting dated into the month can commit while the month's summaries are being computed.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Max, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..exceptions import InventoryError
+from ..models import PeriodClose, PeriodEvent, PeriodSummary, StockMove
+
+LOCK_KEY = 7_340_001  # the advisory lock shared by postings and taken exclusively by a close
+
+
+class PeriodClosed(InventoryError):
+    pass
+
+
+def month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def boundary(end: date) -> datetime:
+    """The first instant after a month, in the business time zone."""
+    return timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min))
+
+
+def check_open(moved_at: datetime) -> None:
+    """Refuse a posting dated into a closed month. One statement; on PostgreSQL it also takes the
+    advisory lock shared, so a close in progress waits for this posting and vice versa."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock_shared(%s), (SELECT MAX(end_date) FROM inventory_periodclose)",
+                [LOCK_KEY],
+            )
+            closed_through = cursor.fetchone()[1]
+    else:
+        closed_through = PeriodClose.objects.aggregate(end=Max("end_date"))["end"]
+    if closed_through is not None and timezone.localdate(moved_at) <= closed_through:
+        raise PeriodClosed(
+            _("The books are closed through %(date)s: nothing can be posted on %(day)s.")
+            % {"date": closed_through.isoformat(), "day": timezone.localdate(moved_at).isoformat()}
+        )
+
+
+@transaction.atomic
+def period_close(*, year: int, month: int, user) -> PeriodClose:
+    """Close a month that has ended, right after the last closed one (or as the first).
+    Raises InventoryError naming what is wrong; writes nothing then."""
+    if not 1 <= month <= 12:
+        raise InventoryError(_("There is no month %(month)s.") % {"month": month})
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+    end = month_end(year, month)
+    if end >= timezone.localdate():
+        raise InventoryError(_("%(year)s-%(month)02d has not ended yet.") % {"year": year, "month": month})
+    previous = PeriodClose.objects.order_by("-end_date").first()
+    if previous is not None:
+        if previous.end_date >= end:
+            raise InventoryError(
+                _("%(year)s-%(month)02d is already closed.") % {"year": year, "month": month}
+            )
+        expected = previous.end_date + timedelta(days=1)
+        if (expected.year, expected.month) != (year, month):
+            raise InventoryError(
+                _("Close %(year)s-%(month)02d first.") % {"year": expected.year, "month": expected.month}
+            )
+    totals: dict[tuple[int, int], list[Decimal]] = defaultdict(lambda: [Decimal("0"), Decimal("0")])
+    moves = StockMove.objects.filter(moved_at__lt=boundary(end))
+    if previous is not None:
+        for s in previous.summaries.all():
+            totals[(s.item_id, s.warehouse_id)] = [s.qty, s.value]
+        moves = moves.filter(moved_at__gte=boundary(previous.end_date))
+    for row in (
+        moves.values("item_id", "warehouse_id").annotate(qty=Sum("qty"), value=Sum("value")).order_by()
+    ):
+        total = totals[(row["item_id"], row["warehouse_id"])]
+        total[0] += Decimal(row["qty"]).quantize(Decimal("0.0001"))
+        total[1] += Decimal(row["value"]).quantize(Decimal("0.01"))
+    period = PeriodClose.objects.create(
+        year=year, month=month, end_date=end, closed_at=timezone.now(), closed_by=user
+    )
+    PeriodSummary.objects.bulk_create(
+        [
+            PeriodSummary(period=period, item_id=item_id, warehouse_id=wh_id, qty=qty, value=value)
+            for (item_id, wh_id), (qty, value) in sorted(totals.items())
+            if qty or value
+        ]
+    )
+    PeriodEvent.objects.create(year=year, month=month, action=PeriodEvent.Action.CLOSED, by=user)
+    return period
+
+
+@transaction.atomic
+def period_reopen(*, year: int, month: int, user, reason: str) -> None:
+    """Reopen the latest closed month (its summaries go; the act is recorded with its reason)."""
+    if not reason.strip():
+        raise InventoryError(_("Say why the month is reopened."))
+    latest = PeriodClose.objects.select_for_update().order_by("-end_date").first()
+    if latest is None or (latest.year, latest.month) != (year, month):
+        raise InventoryError(_("Only the latest closed month can be reopened."))
+    latest.delete()
+    PeriodEvent.objects.create(
+        year=year, month=month, action=PeriodEvent.Action.REOPENED, by=user, reason=reason.strip()
+    )
+
+
+def stock_as_of(
+    end: date, *, warehouse_id: int | None = None
+) -> dict[tuple[int, int], tuple[Decimal, Decimal]]:
+    """Quantity and value per (item, warehouse) at the end of a day: the last closed month's
+    summaries plus the moves after it, instead of re-summing the whole ledger."""
+    base = PeriodClose.objects.filter(end_date__lte=end).order_by("-end_date").first()
+    totals: dict[tuple[int, int], list[Decimal]] = defaultdict(lambda: [Decimal("0"), Decimal("0")])
+    moves = StockMove.objects.filter(moved_at__lt=boundary(end))
+    if base is not None:
+        summaries = base.summaries.all()
+        if warehouse_id:
+            summaries = summaries.filter(warehouse_id=warehouse_id)
+        for s in summaries:
+            totals[(s.item_id, s.warehouse_id)] = [s.qty, s.value]
+        moves = moves.filter(moved_at__gte=boundary(base.end_date))
+    if warehouse_id:
+        moves = moves.filter(warehouse_id=warehouse_id)
+    for row in (
+        moves.values("item_id", "warehouse_id").annotate(qty=Sum("qty"), value=Sum("value")).order_by()
+    ):
+        total = totals[(row["item_id"], row["warehouse_id"])]
+        total[0] += Decimal(row["qty"]).quantize(Decimal("0.0001"))
+        total[1] += Decimal(row["value"]).quantize(Decimal("0.01"))
+    return {key: (qty, value) for key, (qty, value) in totals.items() if qty or value}
