@@ -81,18 +81,8 @@ def period_close(*, year: int, month: int, user) -> PeriodClose:
             raise InventoryError(
                 _("Close %(year)s-%(month)02d first.") % {"year": expected.year, "month": expected.month}
             )
-    totals: dict[tuple[int, int], list[Decimal]] = defaultdict(lambda: [Decimal("0"), Decimal("0")])
-    moves = StockMove.objects.filter(moved_at__lt=boundary(end))
-    if previous is not None:
-        for s in previous.summaries.all():
-            totals[(s.item_id, s.warehouse_id)] = [s.qty, s.value]
-        moves = moves.filter(moved_at__gte=boundary(previous.end_date))
-    for row in (
-        moves.values("item_id", "warehouse_id").annotate(qty=Sum("qty"), value=Sum("value")).order_by()
-    ):
-        total = totals[(row["item_id"], row["warehouse_id"])]
-        total[0] += Decimal(row["qty"]).quantize(Decimal("0.0001"))
-        total[1] += Decimal(row["value"]).quantize(Decimal("0.01"))
+    # The previous month's summaries plus this month's moves: exactly stock as of the month's end.
+    totals = stock_as_of(end)
     period = PeriodClose.objects.create(
         year=year, month=month, end_date=end, closed_at=timezone.now(), closed_by=user
     )
@@ -100,7 +90,6 @@ def period_close(*, year: int, month: int, user) -> PeriodClose:
         [
             PeriodSummary(period=period, item_id=item_id, warehouse_id=wh_id, qty=qty, value=value)
             for (item_id, wh_id), (qty, value) in sorted(totals.items())
-            if qty or value
         ]
     )
     PeriodEvent.objects.create(year=year, month=month, action=PeriodEvent.Action.CLOSED, by=user)
