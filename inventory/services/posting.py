@@ -15,6 +15,11 @@ line count:
 Costing is the moving weighted average per item (移动加权平均). Values are money to the fen;
 an outbound line takes its share of the item's value, round(V × q / Q, 2), and the last units out
 take exactly what is left, so item value == SUM(move.value) holds to the fen forever.
+
+A reversal carries the value the original move had, with one limit: an outbound line never takes
+more than the item is worth, and the last units out take exactly what is left. Reversing a receipt
+after the average has spread its cost over units already issued therefore gives back less than it
+brought in; the item's value never goes negative and is zero when nothing is on hand.
 """
 
 from __future__ import annotations
@@ -301,7 +306,11 @@ def _build_moves(posting, lines, valuations, warehouse_of, moved_at) -> list[Sto
     for line in lines:
         val = valuations[line.item_id]
         qty = Decimal(line.qty)
-        if line.value is not None:
+        if line.value is not None and qty < 0 and -qty == val.qty:
+            value = -val.value  # a carried value never leaves value behind with nothing on hand
+        elif line.value is not None and qty < 0:
+            value = max(_money(Decimal(line.value)), -val.value)  # nor takes more than is there
+        elif line.value is not None:
             value = _money(Decimal(line.value))
         elif line.mirror_of is not None:
             value = -moves[line.mirror_of].value

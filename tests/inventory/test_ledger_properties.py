@@ -66,7 +66,11 @@ class Model:
         for line in lines:
             item, q = line.item_id, line.qty
             total, worth = qty.get(item, ZERO), value.get(item, ZERO)
-            if line.value is not None:
+            if line.value is not None and q < 0 and -q == total:
+                v = -worth
+            elif line.value is not None and q < 0:
+                v = max(money(line.value), -worth)
+            elif line.value is not None:
                 v = money(line.value)
             elif line.mirror_of is not None:
                 v = -moves[line.mirror_of][2]
@@ -322,7 +326,7 @@ def _valuation(item):
     return v.qty, v.value, v.avg_cost
 
 
-def test_reversing_a_receipt_after_an_issue_can_leave_value_with_nothing_on_hand(world):
+def test_reversing_a_receipt_after_an_issue_takes_what_is_left_when_it_empties_the_item(world):
     item, loc = world.items[0], world.locations[0]
     # given 1 bought at 1.00 and 1 at 3.00 (2 worth 4.00), then 1 issued at the average: −2.00
     _post(world, [MoveLine(item.pk, loc.pk, Decimal("1"), unit_cost=Decimal("1.00"))])
@@ -330,17 +334,17 @@ def test_reversing_a_receipt_after_an_issue_can_leave_value_with_nothing_on_hand
     _post(world, [MoveLine(item.pk, loc.pk, Decimal("-1"))])
     assert _valuation(item) == (Decimal("1"), Decimal("2.00"), Decimal("2.000000"))
 
-    # when the 3.00 receipt is reversed: −1 at the 3.00 it carried
-    reverse_posting(dear, doc_type="REV", doc_id=1, doc_number="R-1", user=world.clerk)
+    # when the 3.00 receipt is reversed: it would carry −3.00, but only 2.00 is left
+    reversal = reverse_posting(dear, doc_type="REV", doc_id=1, doc_number="R-1", user=world.clerk)
 
-    # then nothing is on hand but the item is worth 2.00 − 3.00 = −1.00 (the average is left as it was)
-    # CURRENT BEHAVIOUR, reported to the lead: the moving average already spread the 3.00 over the
-    # unit issued, so giving back exactly 3.00 overshoots; the ledger still sums (value == moves)
-    assert _valuation(item) == (Decimal("0"), Decimal("-1.00"), Decimal("2.000000"))
+    # then the last unit out takes exactly the 2.00 left: nothing on hand is worth nothing
+    [move] = reversal.moves.all()
+    assert (move.qty, move.value, move.unit_cost) == (Decimal("-1"), Decimal("-2.00"), Decimal("2.000000"))
+    assert _valuation(item) == (Decimal("0"), Decimal("0.00"), Decimal("2.000000"))
     assert ledger_differences() == []
 
 
-def test_a_residual_negative_value_makes_a_negative_average_and_an_issue_that_adds_value(world):
+def test_a_reversal_never_drives_the_value_of_stock_on_hand_below_zero(world):
     item, loc = world.items[0], world.locations[0]
     # given 1 at 1.00, 1 at 3.00, 1 issued (−2.00), 1 received free (cost 0): 2 on hand worth 2.00
     _post(world, [MoveLine(item.pk, loc.pk, Decimal("1"), unit_cost=Decimal("1.00"))])
@@ -348,17 +352,27 @@ def test_a_residual_negative_value_makes_a_negative_average_and_an_issue_that_ad
     _post(world, [MoveLine(item.pk, loc.pk, Decimal("-1"))])
     _post(world, [MoveLine(item.pk, loc.pk, Decimal("1"), unit_cost=Decimal("0"))])
 
-    # when the 3.00 receipt is reversed: 1 on hand worth 2.00 − 3.00 = −1.00
+    # when the 3.00 receipt is reversed: −3.00 is capped at the 2.00 the item is worth
     reverse_posting(dear, doc_type="REV", doc_id=1, doc_number="R-1", user=world.clerk)
-    assert _valuation(item) == (Decimal("1"), Decimal("-1.00"), Decimal("-1.000000"))
+    assert _valuation(item) == (Decimal("1"), Decimal("0.00"), Decimal("0.000000"))
 
-    # then issuing that last unit takes exactly what is left, −(−1.00): an issue worth +1.00
-    # CURRENT BEHAVIOUR, reported to the lead: a negative average cost and an outbound move that
-    # raises the stock value; the move's unit_cost shows 1.000000 (abs), hiding the sign
+    # then the last unit goes out at nothing, never at a negative cost that adds value
     issue = _post(world, [MoveLine(item.pk, loc.pk, Decimal("-1"))])
     [move] = issue.moves.all()
-    assert (move.qty, move.value, move.unit_cost) == (Decimal("-1"), Decimal("1.00"), Decimal("1.000000"))
+    assert (move.qty, move.value, move.unit_cost) == (Decimal("-1"), Decimal("0.00"), Decimal("0.000000"))
     assert _valuation(item)[:2] == (Decimal("0"), Decimal("0.00"))
+    assert ledger_differences() == []
+
+
+def test_reversing_a_receipt_with_the_value_still_there_restores_the_value_exactly(world):
+    item, loc = world.items[0], world.locations[0]
+    _post(world, [MoveLine(item.pk, loc.pk, Decimal("4"), unit_cost=Decimal("1.00"))])
+    dear = _post(world, [MoveLine(item.pk, loc.pk, Decimal("2"), unit_cost=Decimal("2.50"))])
+    assert _valuation(item) == (Decimal("6"), Decimal("9.00"), Decimal("1.500000"))
+
+    reverse_posting(dear, doc_type="REV", doc_id=1, doc_number="R-1", user=world.clerk)
+
+    assert _valuation(item) == (Decimal("4"), Decimal("4.00"), Decimal("1.000000"))
     assert ledger_differences() == []
 
 
