@@ -217,6 +217,7 @@ class LocationKind(models.TextChoices):
     ZONE = "zone", _("Zone")
     AISLE = "aisle", _("Aisle")
     BIN = "bin", _("Bin")
+    TRANSIT = "transit", _("In transit")
 
 
 class Location(models.Model):
@@ -239,7 +240,8 @@ class Location(models.Model):
     path = models.CharField(_("full path"), max_length=300, editable=False, default="")
     capacity = models.DecimalField(_("capacity"), **QTY, null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
-    history = HistoricalRecords()
+    last_counted_at = models.DateTimeField(_("last counted at"), null=True, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["last_counted_at"])
 
     class Meta:
         verbose_name = _("location")
@@ -464,6 +466,7 @@ NEEDS_APPROVAL = {DocumentKind.LOSS, DocumentKind.GAIN}
 class DocumentStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Awaiting approval")
+    IN_TRANSIT = "in_transit", _("In transit")
     POSTED = "posted", _("Posted")
     REVERSED = "reversed", _("Reversed")
     CANCELLED = "cancelled", _("Cancelled")
@@ -517,6 +520,19 @@ class StockDocument(models.Model):
         related_name="reversed_by",
     )
     posting = models.OneToOneField(Posting, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # A transfer between warehouses posts twice: shipped into transit, then received.
+    arrival_posting = models.OneToOneField(
+        Posting, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("received by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -612,6 +628,180 @@ class StockDocumentLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} × {self.qty}"
+
+
+# Stocktake (盘点) --------------------------------------------------------------------------
+
+
+class CountStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    COUNTING = "counting", _("Counting")
+    SUBMITTED = "submitted", _("Awaiting approval")
+    POSTED = "posted", _("Posted")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class StockCount(models.Model):
+    """A stocktake of a scope (warehouse, optionally a location subtree and a category).
+
+    Starting it snapshots the book quantity of every balance in scope (a line each) and remembers
+    the last move id, so that moves posted while counting are accounted for: the variance of a
+    line is counted − (snapshot + moves of its key between the snapshot and the count).
+    Variances above the thresholds need a manager's approval; posting writes the adjustments."""
+
+    number = models.CharField(_("number"), max_length=30, unique=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=CountStatus.choices, default=CountStatus.DRAFT
+    )
+    warehouse = models.ForeignKey(
+        Warehouse, verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="counts"
+    )
+    location = models.ForeignKey(
+        Location,
+        verbose_name=_("location"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Count only this location and the locations under it."),
+    )
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Count only items of this category and its subcategories."),
+    )
+    blind = models.BooleanField(
+        _("blind count"), default=True, help_text=_("Counters do not see the book quantity.")
+    )
+    qty_threshold = models.DecimalField(
+        _("quantity threshold"),
+        **QTY,
+        default=ZERO,
+        help_text=_("A line whose variance exceeds this quantity needs a manager's approval."),
+    )
+    value_threshold = models.DecimalField(
+        _("value threshold"),
+        **MONEY_STORED,
+        default=ZERO,
+        help_text=_("A line whose variance exceeds this value needs a manager's approval."),
+    )
+    snapshot_move_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    posting = models.OneToOneField(Posting, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("posted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("stocktake")
+        verbose_name_plural = _("stocktakes")
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("count_stockcount", _("Can count stock")),
+            ("approve_stockcount", _("Can approve stocktake variances")),
+        ]
+        indexes = [models.Index(fields=["warehouse", "status", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("inventory:stockcount_detail", args=[self.pk])
+
+
+class StockCountLine(models.Model):
+    """One item × location × batch to count: its book quantity at the snapshot and what was found.
+    Lines for stock found where the book had none are added while counting (snapshot 0)."""
+
+    count = models.ForeignKey(StockCount, on_delete=models.CASCADE, related_name="lines")
+    item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey(
+        Location, verbose_name=_("location"), on_delete=models.PROTECT, related_name="+"
+    )
+    batch = models.ForeignKey(
+        Batch, verbose_name=_("batch"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    snapshot_qty = models.DecimalField(_("book quantity"), **QTY, default=ZERO)
+    unit_cost = models.DecimalField(_("unit cost"), **UNIT_COST, default=ZERO)
+    counted_qty = models.DecimalField(_("counted quantity"), **QTY, null=True, blank=True)
+    moved_qty = models.DecimalField(
+        _("moved while counting"), **QTY, default=ZERO, help_text=_("Net moves between snapshot and count.")
+    )
+    counted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("counted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    counted_at = models.DateTimeField(_("counted at"), null=True, blank=True)
+    count_move_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("count line")
+        verbose_name_plural = _("count lines")
+        ordering = ["location__path", "item__sku", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["count", "item", "location", "batch"],
+                condition=Q(batch__isnull=False),
+                name="countline_unique_with_batch",
+            ),
+            models.UniqueConstraint(
+                fields=["count", "item", "location"],
+                condition=Q(batch__isnull=True),
+                name="countline_unique_without_batch",
+            ),
+            models.CheckConstraint(
+                condition=Q(counted_qty__isnull=True) | Q(counted_qty__gte=0),
+                name="countline_counted_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count_id}: {self.item_id}@{self.location_id}"
+
+    @property
+    def expected_qty(self) -> Decimal:
+        return self.snapshot_qty + self.moved_qty
+
+    @property
+    def variance(self) -> Decimal | None:
+        return None if self.counted_qty is None else self.counted_qty - self.expected_qty
 
 
 # Period close (月结) ------------------------------------------------------------------------
