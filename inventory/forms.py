@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import active_or_current
 
-from .models import Batch, Category, Item, ItemBarcode, ItemUnit, Location, Unit, Warehouse
+from .models import Batch, Category, Item, ItemBarcode, ItemUnit, Location, LocationKind, Unit, Warehouse
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -128,6 +128,8 @@ class LocationForm(forms.ModelForm):
         if user is not None:
             self.fields["warehouse"].queryset = active_or_current(warehouses_for(user), self, "warehouse")
             self.fields["parent"].queryset = active_or_current(locations_for(user), self, "parent")
+        if self.instance.kind != LocationKind.TRANSIT:  # transit locations are made by transfers
+            self.fields["kind"].choices = [c for c in self.fields["kind"].choices if c[0] != LocationKind.TRANSIT]
 
     def clean(self):
         data = super().clean()

@@ -30,6 +30,8 @@ from .models import (
     DocumentStatus,
     Item,
     ItemBarcode,
+    Location,
+    LocationKind,
     PeriodClose,
     PeriodEvent,
     StockDocument,
@@ -55,6 +57,16 @@ class StockDocumentList(LoginRequiredMixin, PermissionRequiredMixin, SingleTable
 
 def _document_for(user, pk: int) -> StockDocument:
     return get_object_or_404(stock_documents_for(user), pk=pk)
+
+
+def _document_to_act_on(user, pk: int, action: str = "edit") -> StockDocument:
+    """Everything but receiving is done in the document's own warehouse; receiving a transfer
+    in the warehouse it goes to. Both warehouses' clerks may look at a transfer."""
+    doc = _document_for(user, pk)
+    where = doc.to_warehouse_id if action == "receive" else doc.warehouse_id
+    if not warehouses_for(user).filter(pk=where).exists():
+        raise PermissionDenied
+    return doc
 
 
 @login_required
@@ -100,6 +112,7 @@ ACTIONS = {
     "return": ("inventory.change_stockdocument", services.document_return_to_draft),
     "cancel": ("inventory.change_stockdocument", services.document_cancel),
     "reverse": ("inventory.reverse_stockdocument", services.document_reverse),
+    "receive": ("inventory.post_stockdocument", services.document_receive),
 }
 
 
@@ -107,11 +120,18 @@ def _actions(user, doc: StockDocument) -> list[str]:
     possible = {
         DocumentStatus.DRAFT: ["submit"] if doc.needs_approval else ["post"],
         DocumentStatus.SUBMITTED: ["approve", "return"],
+        DocumentStatus.IN_TRANSIT: ["receive", "reverse"],
         DocumentStatus.POSTED: ["reverse"] if doc.reversal_of_id is None else [],
     }.get(doc.status, [])
     if doc.status in (DocumentStatus.DRAFT, DocumentStatus.SUBMITTED):
         possible = [*possible, "cancel"]
-    return [a for a in possible if user.has_perm(ACTIONS[a][0])]
+    mine = set(warehouses_for(user).values_list("pk", flat=True))
+    return [
+        a
+        for a in possible
+        if user.has_perm(ACTIONS[a][0])
+        and (doc.to_warehouse_id if a == "receive" else doc.warehouse_id) in mine
+    ]
 
 
 @require_POST
@@ -122,7 +142,7 @@ def stock_document_action_view(request: HttpRequest, pk: int, action: str) -> Ht
     perm, service = ACTIONS[action]
     if not request.user.has_perm(perm):
         raise PermissionDenied
-    doc = _document_for(request.user, pk)
+    doc = _document_to_act_on(request.user, pk, action)
     try:
         result = service(document_id=doc.pk, user=request.user)
     except DomainError as exc:
@@ -135,6 +155,7 @@ def stock_document_action_view(request: HttpRequest, pk: int, action: str) -> Ht
         "return": _("%(number)s is back to draft."),
         "cancel": _("%(number)s is cancelled."),
         "reverse": _("%(number)s reverses it and is posted."),
+        "receive": _("%(number)s is received."),
     }[action]
     messages.success(request, done % {"number": result.number})
     return redirect(result)
@@ -148,7 +169,7 @@ class StockDocumentEdit(LoginRequiredMixin, View):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.doc = _document_for(request.user, kwargs["pk"]) if "pk" in kwargs else None
+        self.doc = _document_to_act_on(request.user, kwargs["pk"]) if "pk" in kwargs else None
         perm = "inventory.change_stockdocument" if self.doc else "inventory.add_stockdocument"
         if not request.user.has_perm(perm):
             raise PermissionDenied
@@ -178,12 +199,18 @@ class StockDocumentEdit(LoginRequiredMixin, View):
                 }
                 for ln in self.doc.lines.select_related("batch")
             ]
-        locations = locations_for(user).filter(is_active=True)
+        locations = locations_for(user).filter(is_active=True).exclude(kind=LocationKind.TRANSIT)
+        # a transfer may go to any warehouse: its clerks receive it there
+        to_locations = (
+            Location.objects.filter(is_active=True, warehouse__is_active=True)
+            .exclude(kind=LocationKind.TRANSIT)
+            .select_related("warehouse", "parent")
+        )
         lines = LineFormSet(
             data,
             initial=initial,
             prefix="lines",
-            form_kwargs={"kind": self.kind, "locations": locations, "to_locations": locations},
+            form_kwargs={"kind": self.kind, "locations": locations, "to_locations": to_locations},
         )
         return header, lines
 

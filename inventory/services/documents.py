@@ -1,5 +1,10 @@
 """Warehouse documents: goods receipt, goods issue, transfer, stock loss and gain.
 
+A transfer between two warehouses posts twice: shipping moves the goods from the source
+locations into the receiving warehouse's in-transit location (status "in transit"); receiving
+moves them from there to the destination locations (status "posted"). Goods in transit count
+in the receiving warehouse's stock but cannot be issued or moved by hand.
+
 Every transition locks the document header first (header → lines → balances, the project's
 lock order), checks the allowed-moves table and records who did it. Posting goes through
 post_moves(), which makes a second post of the same document fail at the database.
@@ -24,6 +29,7 @@ from ..models import (
     DocumentStatus,
     Item,
     Location,
+    LocationKind,
     StockDocument,
     StockDocumentLine,
     Tracking,
@@ -32,12 +38,19 @@ from .numbering import next_number
 from .posting import MoveLine, post_moves, reverse_posting
 
 DOC_TYPE = "stockdoc"
+ARRIVAL_DOC_TYPE = "stockdoc-arrival"  # the second posting of a transfer between warehouses
 COST_PLACES = Decimal("0.000001")
 QTY_PLACES = Decimal("0.0001")
 
 ALLOWED = {
-    DocumentStatus.DRAFT: {DocumentStatus.POSTED, DocumentStatus.SUBMITTED, DocumentStatus.CANCELLED},
+    DocumentStatus.DRAFT: {
+        DocumentStatus.POSTED,
+        DocumentStatus.IN_TRANSIT,
+        DocumentStatus.SUBMITTED,
+        DocumentStatus.CANCELLED,
+    },
     DocumentStatus.SUBMITTED: {DocumentStatus.POSTED, DocumentStatus.DRAFT, DocumentStatus.CANCELLED},
+    DocumentStatus.IN_TRANSIT: {DocumentStatus.POSTED, DocumentStatus.REVERSED},
     DocumentStatus.POSTED: {DocumentStatus.REVERSED},
 }
 
@@ -101,13 +114,25 @@ def document_set_lines(*, document: StockDocument, lines: list[LineInput]) -> No
             % {"number": doc.number, "status": doc.get_status_display()}
         )
     rows = []
-    warehouse_of = dict(
-        Location.objects.filter(pk__in={ln.location_id for ln in lines} | {ln.to_location_id for ln in lines})
+    located = {
+        pk: (warehouse_id, kind)
+        for pk, warehouse_id, kind in Location.objects.filter(
+            pk__in={ln.location_id for ln in lines} | {ln.to_location_id for ln in lines}
+        )
         .order_by()
-        .values_list("pk", "warehouse_id")
-    )
+        .values_list("pk", "warehouse_id", "kind")
+    }
+    warehouse_of = {pk: warehouse_id for pk, (warehouse_id, _kind) in located.items()}
     target = doc.to_warehouse_id or doc.warehouse_id
     for n, line in enumerate(lines, start=1):
+        if any(
+            located.get(pk, (None, None))[1] == LocationKind.TRANSIT
+            for pk in (line.location_id, line.to_location_id)
+        ):
+            raise InventoryError(
+                _("Line %(n)s: goods in transit are received with their transfer, not moved by hand.")
+                % {"n": n}
+            )
         if warehouse_of.get(line.location_id) != doc.warehouse_id:
             raise InventoryError(
                 _("Line %(n)s: the location is not in %(wh)s.") % {"n": n, "wh": doc.warehouse}
@@ -183,7 +208,53 @@ def _batch(doc: StockDocument, line: LineInput, n: int) -> Batch | None:
     )
 
 
+def is_between_warehouses(doc: StockDocument) -> bool:
+    return (
+        doc.kind == DocumentKind.TRANSFER
+        and doc.to_warehouse_id is not None
+        and doc.to_warehouse_id != doc.warehouse_id
+    )
+
+
+def transit_location(warehouse_id: int) -> Location:
+    """The receiving warehouse's in-transit location, created the first time goods travel to it."""
+    location = Location.objects.filter(warehouse_id=warehouse_id, kind=LocationKind.TRANSIT).first()
+    if location is None:
+        location, _created = Location.objects.get_or_create(
+            warehouse_id=warehouse_id,
+            code="IN-TRANSIT",
+            defaults={"kind": LocationKind.TRANSIT, "path": "IN-TRANSIT"},
+        )
+        if location.kind != LocationKind.TRANSIT:
+            raise InventoryError(
+                _("Location code IN-TRANSIT is taken by an ordinary location in %(wh)s; rename it.")
+                % {"wh": location.warehouse}
+            )
+    return location
+
+
+def _transfer_moves(doc: StockDocument, source, destination) -> list[MoveLine]:
+    """What leaves `source(line)` arrives at `destination(line)`, at the same value."""
+    moves: list[MoveLine] = []
+    for line in doc.lines.all():
+        moves.append(MoveLine(line.item_id, source(line), -line.base_qty, line.batch_id, line_ref=line.pk))
+        moves.append(
+            MoveLine(
+                line.item_id,
+                destination(line),
+                line.base_qty,
+                line.batch_id,
+                mirror_of=len(moves) - 1,
+                line_ref=line.pk,
+            )
+        )
+    return moves
+
+
 def _move_lines(doc: StockDocument) -> list[MoveLine]:
+    if is_between_warehouses(doc):  # the first leg: into the receiving warehouse's transit location
+        transit = transit_location(doc.to_warehouse_id).pk
+        return _transfer_moves(doc, lambda line: line.location_id, lambda line: transit)
     moves: list[MoveLine] = []
     for line in doc.lines.select_related("item"):
         cost = (line.unit_cost / line.factor).quantize(COST_PLACES) if line.unit_cost is not None else None
@@ -220,7 +291,8 @@ def _move_lines(doc: StockDocument) -> list[MoveLine]:
 
 
 def _post(doc: StockDocument, user) -> None:
-    _transition(doc, DocumentStatus.POSTED)  # refuse before any stock moves
+    # refuse before any stock moves
+    _transition(doc, DocumentStatus.IN_TRANSIT if is_between_warehouses(doc) else DocumentStatus.POSTED)
     if not doc.lines.exists():
         raise InventoryError(_("%(number)s has no lines.") % {"number": doc.number})
     posting = post_moves(
@@ -247,13 +319,36 @@ def document_post(*, document_id: int, user) -> StockDocument:
     """Post a receipt, issue or transfer. Losses and gains go through approval instead.
     A second post (double click, two clerks) raises AlreadyPosted and changes nothing."""
     doc = _locked(document_id)
-    if doc.status == DocumentStatus.POSTED:
+    if doc.status in (DocumentStatus.POSTED, DocumentStatus.IN_TRANSIT):
         raise AlreadyPosted(_("%(number)s has already been posted.") % {"number": doc.number})
     if doc.kind in NEEDS_APPROVAL:
         raise InvalidTransition(
             _("%(number)s needs a manager's approval; submit it.") % {"number": doc.number}
         )
     _post(doc, user)
+    return doc
+
+
+@transaction.atomic
+def document_receive(*, document_id: int, user) -> StockDocument:
+    """Receive a transfer that is in transit: its goods move from the receiving warehouse's
+    transit location to the lines' destination locations. Receiving twice receives once."""
+    doc = _locked(document_id)
+    if doc.status == DocumentStatus.POSTED and doc.arrival_posting_id:
+        raise AlreadyPosted(_("%(number)s has already been received.") % {"number": doc.number})
+    if doc.status != DocumentStatus.IN_TRANSIT:
+        raise InvalidTransition(_("%(number)s is not in transit.") % {"number": doc.number})
+    transit = transit_location(doc.to_warehouse_id).pk
+    doc.status = DocumentStatus.POSTED
+    doc.arrival_posting = post_moves(
+        doc_type=ARRIVAL_DOC_TYPE,
+        doc_id=doc.pk,
+        doc_number=doc.number,
+        lines=_transfer_moves(doc, lambda line: transit, lambda line: line.to_location_id),
+        user=user,
+    )
+    doc.received_by, doc.received_at = user, timezone.now()
+    doc.save(update_fields=["status", "arrival_posting", "received_by", "received_at", "updated_at"])
     return doc
 
 
@@ -307,6 +402,8 @@ def document_reverse(*, document_id: int, user) -> StockDocument:
     doc = _locked(document_id)
     if doc.status == DocumentStatus.REVERSED:
         raise AlreadyPosted(_("%(number)s has already been reversed.") % {"number": doc.number})
+    if doc.reversal_of_id is not None:
+        raise InvalidTransition(_("%(number)s is itself a reversal.") % {"number": doc.number})
     _transition(doc, DocumentStatus.REVERSED)
     reversal = StockDocument.objects.create(
         kind=doc.kind,
@@ -338,11 +435,21 @@ def document_reverse(*, document_id: int, user) -> StockDocument:
             for ln in doc.lines.all()
         ]
     )
-    posting = reverse_posting(
-        doc.posting, doc_type=DOC_TYPE, doc_id=reversal.pk, doc_number=reversal.number, user=user
-    )
-    reversal.status, reversal.posting = DocumentStatus.POSTED, posting
+    if doc.arrival_posting_id:  # a received transfer: back into transit first, then to the source
+        reversal.posting = reverse_posting(
+            doc.arrival_posting, doc_type=DOC_TYPE, doc_id=reversal.pk, doc_number=reversal.number, user=user
+        )
+        reversal.arrival_posting = reverse_posting(
+            doc.posting, doc_type=ARRIVAL_DOC_TYPE, doc_id=reversal.pk, doc_number=reversal.number, user=user
+        )
+    else:  # includes a transfer still in transit: its goods go back from transit to the source
+        reversal.posting = reverse_posting(
+            doc.posting, doc_type=DOC_TYPE, doc_id=reversal.pk, doc_number=reversal.number, user=user
+        )
+    reversal.status = DocumentStatus.POSTED
     reversal.posted_by, reversal.posted_at = user, timezone.now()
+    if reversal.arrival_posting_id:
+        reversal.received_by, reversal.received_at = user, reversal.posted_at
     reversal.save()
     doc.save(update_fields=["status", "updated_at"])
     return reversal
