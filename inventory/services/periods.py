@@ -40,15 +40,18 @@ def boundary(end: date) -> datetime:
 
 
 def check_open(moved_at: datetime) -> None:
-    """Refuse a posting dated into a closed month. One statement; on PostgreSQL it also takes the
-    advisory lock shared, so a close in progress waits for this posting and vice versa."""
+    """Refuse a posting dated into a closed month. On PostgreSQL it first takes the advisory lock
+    shared, so a close in progress waits for this posting and vice versa.
+
+    The lock and the read are two statements on purpose: under READ COMMITTED a statement sees
+    the data as of its own start, so a read in the statement that waited for the lock would miss
+    the close it waited for, and the posting would commit into the month just closed (found by
+    tests/inventory/test_period_concurrency.py)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock_shared(%s), (SELECT MAX(end_date) FROM inventory_periodclose)",
-                [LOCK_KEY],
-            )
-            closed_through = cursor.fetchone()[1]
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [LOCK_KEY])
+            cursor.execute("SELECT MAX(end_date) FROM inventory_periodclose")
+            closed_through = cursor.fetchone()[0]
     else:
         closed_through = PeriodClose.objects.aggregate(end=Max("end_date"))["end"]
     if closed_through is not None and timezone.localdate(moved_at) <= closed_through:
