@@ -35,6 +35,7 @@ from inventory.services import (
     document_cancel,
     document_create,
     document_post,
+    document_receive,
     document_reverse,
     document_set_lines,
     document_submit,
@@ -1142,7 +1143,10 @@ def post_history(history: History) -> dict[str, int]:
         )
         try:
             if doc.action == POST:
-                document_post(document_id=document.pk, user=user)
+                if (
+                    document_post(document_id=document.pk, user=user).status == "in_transit"
+                ):  # the van arrives the same day
+                    document_receive(document_id=document.pk, user=user, arrival_date=doc.posting_date)
             elif doc.action in (APPROVE, SUBMIT):
                 document_submit(document_id=document.pk, user=user)
                 if doc.action == APPROVE:

@@ -57,7 +57,7 @@ EXPECTED_COUNTS = {
     User: 6,
     Unit: 20,
     Category: 29,
-    Location: 171,
+    Location: 173,  # 171 bins, zones and aisles + the in-transit locations of 上海 and 杭州 (transfers)
     PriceLevel: 3,
 }
 ALL_MODELS = (
@@ -146,7 +146,10 @@ def test_first_run_creates_the_whole_company(demo):
     assert {model: model.objects.count() for model in EXPECTED_COUNTS} == EXPECTED_COUNTS
     created = created_counts(demo)
     assert len(created) == len(ALL_MODELS)
-    assert sum(created) == sum(model.objects.count() for model in ALL_MODELS)
+    # the in-transit locations are made by the history's first transfers to 上海 and 杭州, not listed
+    transit = Location.objects.filter(kind=LocationKind.TRANSIT).count()
+    assert transit == 2
+    assert sum(created) + transit == sum(model.objects.count() for model in ALL_MODELS)
 
 
 def test_second_run_changes_nothing(demo):
@@ -337,6 +340,9 @@ def test_location_paths_follow_their_parents_zone_aisle_bin(demo):
     }
     for location in locations.values():
         parent = locations.get(location.parent_id)
+        if location.kind == LocationKind.TRANSIT:  # made by transfers: no parent, no children
+            assert (parent, location.path, location.children.exists()) == (None, "IN-TRANSIT", False)
+            continue
         if parent is None:
             assert location.path == location.code
             assert location.kind == LocationKind.ZONE

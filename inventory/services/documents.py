@@ -188,6 +188,22 @@ def _batch(doc: StockDocument, line: LineInput, n: int) -> Batch | None:
             % {"n": n, "item": line.item}
         )
     batch = Batch.objects.filter(item=line.item, batch_no=number).first()
+    # Expired goods are never issued: they are written off (报损) or moved (to a returns zone, or
+    # back to the central warehouse for disposal). They are judged on the posting date, the day
+    # the goods move, so a back-dated issue of then-fresh goods still passes.
+    if (
+        batch is not None
+        and doc.kind == DocumentKind.ISSUE
+        and batch.expiry_date is not None
+        and batch.expiry_date < doc.posting_date
+    ):
+        raise InventoryError(
+            _(
+                "Line %(n)s: batch %(batch)s of %(item)s expired on %(date)s and cannot be issued; "
+                "write it off with a stock loss."
+            )
+            % {"n": n, "batch": number, "item": line.item, "date": batch.expiry_date.isoformat()}
+        )
     if batch is not None:
         return batch
     if doc.kind not in (DocumentKind.RECEIPT, DocumentKind.GAIN):
@@ -330,14 +346,21 @@ def document_post(*, document_id: int, user) -> StockDocument:
 
 
 @transaction.atomic
-def document_receive(*, document_id: int, user) -> StockDocument:
+def document_receive(*, document_id: int, user, arrival_date: date | None = None) -> StockDocument:
     """Receive a transfer that is in transit: its goods move from the receiving warehouse's
-    transit location to the lines' destination locations. Receiving twice receives once."""
+    transit location to the lines' destination locations, dated `arrival_date` (default today;
+    not before the shipment). Receiving twice receives once."""
     doc = _locked(document_id)
     if doc.status == DocumentStatus.POSTED and doc.arrival_posting_id:
         raise AlreadyPosted(_("%(number)s has already been received.") % {"number": doc.number})
     if doc.status != DocumentStatus.IN_TRANSIT:
         raise InvalidTransition(_("%(number)s is not in transit.") % {"number": doc.number})
+    arrival_date = arrival_date or timezone.localdate()
+    if not doc.posting_date <= arrival_date <= timezone.localdate():
+        raise InventoryError(
+            _("The arrival date must lie between the shipping date %(shipped)s and today.")
+            % {"shipped": doc.posting_date.isoformat()}
+        )
     transit = transit_location(doc.to_warehouse_id).pk
     doc.status = DocumentStatus.POSTED
     doc.arrival_posting = post_moves(
@@ -346,6 +369,7 @@ def document_receive(*, document_id: int, user) -> StockDocument:
         doc_number=doc.number,
         lines=_transfer_moves(doc, lambda line: transit, lambda line: line.to_location_id),
         user=user,
+        moved_at=_moved_at(arrival_date),
     )
     doc.received_by, doc.received_at = user, timezone.now()
     doc.save(update_fields=["status", "arrival_posting", "received_by", "received_at", "updated_at"])

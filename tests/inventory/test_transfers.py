@@ -2,10 +2,12 @@
 location, received from there. Quantities and values exact at every step; reversal from either
 state; only the receiving warehouse's clerks receive."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from inventory.exceptions import AlreadyPosted, InsufficientStock, InventoryError
 from inventory.ledger_check import ledger_differences
@@ -277,3 +279,16 @@ def test_a_manager_may_receive_anywhere_and_the_page_says_in_transit(
 
     doc.refresh_from_db()
     assert (doc.status, doc.received_by) == ("posted", users["manager"])
+
+
+def test_the_arrival_may_be_dated_between_shipping_and_today(users, warehouse_a, warehouse_b, places, milk):
+    doc = shipped(users, warehouse_a, warehouse_b, places, milk, D("2"))
+    today = timezone.localdate()
+
+    with pytest.raises(InventoryError, match="between the shipping date"):
+        document_receive(document_id=doc.pk, user=users["clerk_b"], arrival_date=today + timedelta(days=1))
+    doc.refresh_from_db()
+    assert doc.status == "in_transit"
+
+    document_receive(document_id=doc.pk, user=users["clerk_b"], arrival_date=today)
+    assert on_hand(milk, places["b1"]) == D("2")
