@@ -1,4 +1,4 @@
-"""Six months of stock movements for the demo company, ending today: opening stock, supplier
+"""A year of stock movements for the demo company, ending today: opening stock, supplier
 deliveries, store deliveries and production issues, transfers between bins and warehouses,
 customer returns, write-offs and stock gains approved by the manager, and two reversals.
 
@@ -44,7 +44,7 @@ from inventory.services import (
 from . import data
 from .catalog import BatchPlan, Plan
 
-DAYS = 182  # about six months; the history starts on the Monday before today − DAYS
+DAYS = 365  # a year; the history starts on the Monday before today − DAYS
 CLERK = {"SH01": "wangqiang", "SZ01": "wangqiang", "HZ01": "zhaomin"}
 MANAGER = "zhang"
 RETURNS_BINS = ("R01-01", "R01-02", "R01-03", "R01-04")  # 上海总仓 退货区

@@ -11,7 +11,7 @@ move with the day the command runs). All of it runs in one transaction, with his
 Demo users get the shared password demo.data.DEMO_PASSWORD when they are created, and never again:
 a user who changed it keeps their own. Their roles and warehouses are also set only on creation.
 
-Stock history (demo.history): when no stock document exists yet, about six months of documents
+Stock history (demo.history): when no stock document exists yet, a year of documents
 ending today — opening stock, deliveries, issues, transfers, returns, write-offs, gains and two
 reversals — are posted through the document services, in date order, after the master data. The
 batches they receive are created with the master data (instead of the catalogue's batches, whose
