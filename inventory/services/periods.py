@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Max, Sum
+from django.db.models import Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -114,22 +115,32 @@ def period_reopen(*, year: int, month: int, user, reason: str) -> None:
 
 
 def stock_as_of(
-    end: date, *, warehouse_id: int | None = None
+    end: date,
+    *,
+    warehouse_id: int | None = None,
+    warehouse_ids: Iterable[int] | None = None,
+    items: QuerySet | None = None,
 ) -> dict[tuple[int, int], tuple[Decimal, Decimal]]:
     """Quantity and value per (item, warehouse) at the end of a day: the last closed month's
-    summaries plus the moves after it, instead of re-summing the whole ledger."""
+    summaries plus the moves after it, instead of re-summing the whole ledger. Three queries
+    whatever the history. `warehouse_ids` and `items` (a queryset of items, used as a subquery)
+    narrow it to what a user may see and has filtered."""
     base = PeriodClose.objects.filter(end_date__lte=end).order_by("-end_date").first()
     totals: dict[tuple[int, int], list[Decimal]] = defaultdict(lambda: [Decimal("0"), Decimal("0")])
     moves = StockMove.objects.filter(moved_at__lt=boundary(end))
-    if base is not None:
-        summaries = base.summaries.all()
-        if warehouse_id:
-            summaries = summaries.filter(warehouse_id=warehouse_id)
-        for s in summaries:
-            totals[(s.item_id, s.warehouse_id)] = [s.qty, s.value]
-        moves = moves.filter(moved_at__gte=boundary(base.end_date))
+    scope = Q()
     if warehouse_id:
-        moves = moves.filter(warehouse_id=warehouse_id)
+        scope &= Q(warehouse_id=warehouse_id)
+    if warehouse_ids is not None:
+        scope &= Q(warehouse_id__in=list(warehouse_ids))
+    if items is not None:
+        scope &= Q(item__in=items.values("pk"))
+    if base is not None:
+        summaries = base.summaries.filter(scope).order_by()
+        for item_id, wh_id, qty, value in summaries.values_list("item_id", "warehouse_id", "qty", "value"):
+            totals[(item_id, wh_id)] = [qty, value]
+        moves = moves.filter(moved_at__gte=boundary(base.end_date))
+    moves = moves.filter(scope)
     for row in (
         moves.values("item_id", "warehouse_id").annotate(qty=Sum("qty"), value=Sum("value")).order_by()
     ):
