@@ -39,6 +39,12 @@ SECTIONS: tuple[Section, ...] = (
                 "inventory.view_stockdocument",
                 "file-earmark-text",
             ),
+            Entry(
+                _("Stocktakes"), "inventory:stockcount_list", "inventory.view_stockcount", "clipboard-check"
+            ),
+            Entry(
+                _("Stock valuation"), "inventory:stock_valuation", "inventory.view_stock_value", "cash-stack"
+            ),
             Entry(_("Month end"), "inventory:period_list", "inventory.view_periodclose", "calendar-check"),
         ),
     ),

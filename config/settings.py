@@ -5,6 +5,7 @@ so a newcomer needs only Python. Production and the test suite set DATABASE_URL 
 CELERY_BROKER_URL (PostgreSQL, Redis).
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -189,6 +190,15 @@ JXC_IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("JXC_IMPORT_MAX_UNCOMPRESSED_BYTES",
 JXC_IMPORT_MAX_ZIP_ENTRIES = env.int("JXC_IMPORT_MAX_ZIP_ENTRIES", default=200)
 JXC_IMPORT_MAX_ZIP_RATIO = env.int("JXC_IMPORT_MAX_ZIP_RATIO", default=100)
 JXC_IMPORT_MAX_ROWS = env.int("JXC_IMPORT_MAX_ROWS", default=10_000)
+
+# Stocktake (盘点): a line whose variance exceeds either threshold needs a manager's approval.
+# Defaults for new counts; each count keeps its own.
+STOCKTAKE_QTY_THRESHOLD = Decimal(env.str("STOCKTAKE_QTY_THRESHOLD", default="10"))
+STOCKTAKE_VALUE_THRESHOLD = Decimal(env.str("STOCKTAKE_VALUE_THRESHOLD", default="500.00"))
+
+# The posting service runs as one database function on PostgreSQL (inventory/services/posting_pg.py);
+# off, it runs through the ORM there too, as it always does on SQLite.
+INVENTORY_POSTING_FASTPATH = env.bool("INVENTORY_POSTING_FASTPATH", default=False)
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True

@@ -1,13 +1,17 @@
 """Reads shared by views: what a user may see."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
-from django.db.models import DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.utils import timezone
 
 from accounts.rules import sees_all_warehouses
 
-from .models import Location, Warehouse
+from .models import Batch, Location, Warehouse
 
 
 def warehouses_for(user) -> QuerySet[Warehouse]:
@@ -65,11 +69,58 @@ class StockCard:
 STOCK_CARD_MAX_ROWS = 2000
 
 
+def _as_day(value) -> date | None:
+    """A date from a date or an ISO text (the stock card's query string); None when empty or
+    not a date, so a mistyped URL shows the whole history instead of failing."""
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _opening_balance(
+    moves: QuerySet, *, item, warehouse, start: date, by_place: bool
+) -> tuple[Decimal, Decimal]:
+    """Quantity and value before `start`: the latest closed month at or before the day before,
+    plus only the moves after it — two queries, however long the history. Summaries are per item
+    × warehouse, so a card narrowed to a location or batch sums its earlier moves instead."""
+    from .models import PeriodClose, PeriodSummary
+    from .services.periods import boundary
+
+    earlier = moves.filter(moved_at__lt=boundary(start - timedelta(days=1)))
+    qty, value = Decimal("0"), Decimal("0")
+    if not by_place:
+        summaries = PeriodSummary.objects.filter(period=OuterRef("pk"), item=item)
+        if warehouse is not None:
+            summaries = summaries.filter(warehouse=warehouse)
+        summaries = summaries.order_by().values("period")
+        base = (
+            PeriodClose.objects.filter(end_date__lt=start)
+            .order_by("-end_date")
+            .annotate(
+                summary_qty=Subquery(summaries.annotate(total=Sum("qty")).values("total")),
+                summary_value=Subquery(summaries.annotate(total=Sum("value")).values("total")),
+            )
+            .values("end_date", "summary_qty", "summary_value")
+            .first()
+        )
+        if base is not None:
+            qty, value = base["summary_qty"] or qty, base["summary_value"] or value
+            earlier = earlier.filter(moved_at__gte=boundary(base["end_date"]))
+    later = earlier.aggregate(qty=Sum("qty"), value=Sum("value"))
+    return qty + (later["qty"] or 0), value + (later["value"] or 0)
+
+
 def stock_card(*, item, warehouse=None, start=None, end=None, location_id=None, batch_id=None) -> StockCard:
     """One item's moves in a date range with running quantity and value (库存台账).
-    The opening balance is the sum of earlier moves; period close will provide it directly."""
+    The opening balance starts from the latest closed month's summary (see _opening_balance);
+    a card costs the same few queries on a long history as on a short one."""
     from .models import StockMove
+    from .services.periods import boundary
 
+    start, end = _as_day(start), _as_day(end)
     moves = StockMove.objects.filter(item=item)
     if warehouse is not None:
         moves = moves.filter(warehouse=warehouse)
@@ -77,14 +128,14 @@ def stock_card(*, item, warehouse=None, start=None, end=None, location_id=None, 
         moves = moves.filter(location_id=location_id)
     if batch_id:
         moves = moves.filter(batch_id=batch_id)
-    opening = {"qty": None, "value": None}
+    qty, value = Decimal("0"), Decimal("0")
     if start:
-        opening = moves.filter(moved_at__date__lt=start).aggregate(qty=Sum("qty"), value=Sum("value"))
-        moves = moves.filter(moved_at__date__gte=start)
+        qty, value = _opening_balance(
+            moves, item=item, warehouse=warehouse, start=start, by_place=bool(location_id or batch_id)
+        )
+        moves = moves.filter(moved_at__gte=boundary(start - timedelta(days=1)))
     if end:
-        moves = moves.filter(moved_at__date__lte=end)
-    qty = opening["qty"] or Decimal("0")
-    value = opening["value"] or Decimal("0")
+        moves = moves.filter(moved_at__lt=boundary(end))
     opening_qty, opening_value = qty, value
     rows = []
     page = list(
@@ -97,3 +148,86 @@ def stock_card(*, item, warehouse=None, start=None, end=None, location_id=None, 
         value += move.value
         rows.append({"move": move, "qty": qty, "value": value})
     return StockCard(opening_qty, opening_value, rows, qty, value, truncated=len(page) > STOCK_CARD_MAX_ROWS)
+
+
+# First-expiry-first-out (FEFO) -------------------------------------------------------------
+# Shared by the warehouse documents' line entry and, later, by sales shipments' pick lists.
+
+
+class FefoPick(NamedTuple):
+    """Take `qty` (base unit) of the item from `batch` at `location`. Unpacks as a tuple."""
+
+    location: Location
+    batch: Batch | None
+    qty: Decimal
+
+
+@dataclass(frozen=True)
+class FefoProposal:
+    """Picks in the order to take them, what was wanted and what no unexpired stock covers."""
+
+    picks: list[FefoPick]
+    wanted: Decimal
+    shortfall: Decimal
+
+    @property
+    def complete(self) -> bool:
+        return self.shortfall == 0
+
+
+def fefo_candidates(item, warehouse, *, today: date | None = None) -> list[FefoPick]:
+    """Every place the item can be taken from in `warehouse`, in FEFO order, each with its whole
+    available quantity (on hand − reserved, base unit). One query.
+
+    Order: expiry date (batches without one last), then first receipt (none last), then
+    location path, so ties go to the bin a picker meets first. Never offered: expired batches
+    (expiry_date < today; a batch expiring today may still go out), in-transit locations
+    (stock on its way belongs to nobody's shelf), inactive locations and batches, balances with
+    nothing available, and, for a batch-tracked item, stock without a batch (a document line
+    could not name it)."""
+    from .models import LocationKind, StockBalance
+
+    today = today or timezone.localdate()
+    balances = (
+        StockBalance.objects.filter(item=item, warehouse=warehouse, on_hand__gt=F("reserved"))
+        .exclude(location__kind=LocationKind.TRANSIT)
+        .filter(location__is_active=True)
+        .filter(Q(batch__isnull=True) | Q(batch__is_active=True))
+        .filter(Q(batch__expiry_date__isnull=True) | Q(batch__expiry_date__gte=today))
+        .select_related("location", "batch")
+        .order_by(
+            F("batch__expiry_date").asc(nulls_last=True),
+            F("batch__first_received_at").asc(nulls_last=True),
+            "location__path",
+            "batch__batch_no",
+            "pk",
+        )
+    )
+    if item.tracks_batches:
+        balances = balances.filter(batch__isnull=False)
+    return [FefoPick(b.location, b.batch, b.on_hand - b.reserved) for b in balances]
+
+
+def fefo_allocate(candidates: Iterable[FefoPick], qty: Decimal) -> FefoProposal:
+    """Take `qty` from `candidates` in their order, each as far as it goes. No queries: callers
+    that must leave out what other lines already take lower the candidates' quantities first."""
+    wanted = Decimal(qty)
+    left = wanted
+    picks = []
+    for candidate in candidates:
+        if left <= 0:
+            break
+        take = min(candidate.qty, left)
+        if take > 0:
+            picks.append(candidate._replace(qty=take))
+            left -= take
+    return FefoProposal(picks=picks, wanted=wanted, shortfall=max(left, Decimal("0")))
+
+
+def fefo_allocation(item, warehouse, qty: Decimal, *, today: date | None = None) -> FefoProposal:
+    """Propose where to take `qty` (base unit) of `item` in `warehouse` from, earliest expiry
+    first, never from an expired batch, splitting over batches and locations when one is not
+    enough; `shortfall` says how much all of them together lack. One query whatever the number
+    of batches (see fefo_candidates for the order and what is never offered). A proposal, not a
+    reservation: posting checks availability again under its locks."""
+    return fefo_allocate(fefo_candidates(item, warehouse, today=today), qty)

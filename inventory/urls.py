@@ -3,7 +3,7 @@ from django.urls import path
 from accounts.crud import crud_urls
 from accounts.dataio import dataio_urls
 
-from . import views, views_stock
+from . import views, views_count, views_opening, views_stock, views_valuation
 from .filters import ItemFilter
 from .models import Batch, Category, Item, Location, Unit, Warehouse
 from .resources import ItemResource
@@ -74,8 +74,30 @@ urlpatterns = [
     ),
     path("stock/", views_stock.StockOnHand.as_view(), name="stock_on_hand"),
     path("stock/card/<int:item_id>/", views_stock.stock_card_view, name="stock_card"),
-    path("scan/", views_stock.scan_lookup_view, name="scan_lookup"),
+    path("stock/opening/", views_opening.OpeningStockImport.as_view(), name="opening_stock_import"),
+    path(
+        "stock/opening/template/",
+        views_opening.OpeningStockTemplate.as_view(),
+        name="opening_stock_template",
+    ),
+    path("stock/valuation/", views_valuation.stock_valuation_view, name="stock_valuation"),
+    path(
+        "stock/valuation/export/",
+        views_valuation.stock_valuation_export_view,
+        name="stock_valuation_export",
+    ),
+    path("documents/lines/", views_stock.stock_document_lines_view, name="stockdocument_lines"),
     path("periods/", views_stock.period_list_view, name="period_list"),
     path("periods/close/", views_stock.period_close_view, name="period_close"),
     path("periods/<int:pk>/reopen/", views_stock.period_reopen_view, name="period_reopen"),
+    # Stocktake (盘点单)
+    path("counts/", views_count.StockCountList.as_view(), name="stockcount_list"),
+    path("counts/new/", views_count.stock_count_create_view, name="stockcount_create"),
+    path("counts/<int:pk>/", views_count.stock_count_detail_view, name="stockcount_detail"),
+    path("counts/<int:pk>/sheet/", views_count.stock_count_sheet_view, name="stockcount_sheet"),
+    path("counts/<int:pk>/scan/", views_count.stock_count_scan_view, name="stockcount_scan"),
+    path("counts/<int:pk>/lines/<int:line_pk>/", views_count.stock_count_line_view, name="stockcount_line"),
+    path("counts/<int:pk>/review/", views_count.stock_count_review_view, name="stockcount_review"),
+    path("counts/<int:pk>/print/", views_count.stock_count_print_view, name="stockcount_print"),
+    path("counts/<int:pk>/<slug:action>/", views_count.stock_count_action_view, name="stockcount_action"),
 ]

@@ -1,5 +1,5 @@
 """Screens of the warehouse documents and of stock: documents list/detail/edit/actions/print,
-stock on hand, stock card, and the scanner lookup."""
+stock on hand, stock card, and the lines a scanner fills."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,12 +23,13 @@ from django_tables2 import LazyPaginator, SingleTableMixin
 from . import services
 from .exceptions import DomainError
 from .filters_stock import StockBalanceFilter, StockDocumentFilter
-from .forms_stock import DocumentHeaderForm, LineFormSet
+from .forms_stock import DocumentHeaderForm, LineForm, LineFormSet
+from .line_entry import LineEntry, rows_from_post
 from .models import (
+    Batch,
     DocumentKind,
     DocumentStatus,
     Item,
-    ItemBarcode,
     Location,
     LocationKind,
     PeriodClose,
@@ -195,22 +195,13 @@ class StockDocumentEdit(LoginRequiredMixin, View):
                     "to_location": ln.to_location_id,
                     "batch_no": ln.batch.batch_no if ln.batch else "",
                     "expiry_date": ln.batch.expiry_date if ln.batch else None,
+                    "production_date": ln.batch.production_date if ln.batch else None,
                     "unit_cost": ln.unit_cost,
                 }
                 for ln in self.doc.lines.select_related("batch")
             ]
-        locations = locations_for(user).filter(is_active=True).exclude(kind=LocationKind.TRANSIT)
-        # a transfer may go to any warehouse: its clerks receive it there
-        to_locations = (
-            Location.objects.filter(is_active=True, warehouse__is_active=True)
-            .exclude(kind=LocationKind.TRANSIT)
-            .select_related("warehouse", "parent")
-        )
         lines = LineFormSet(
-            data,
-            initial=initial,
-            prefix="lines",
-            form_kwargs={"kind": self.kind, "locations": locations, "to_locations": to_locations},
+            data, initial=initial, prefix="lines", form_kwargs=line_form_kwargs(user, self.kind)
         )
         return header, lines
 
@@ -258,6 +249,7 @@ class StockDocumentEdit(LoginRequiredMixin, View):
         return ok
 
     def render(self, header, lines):
+        decorate_line_forms(lines.forms)
         return render(
             self.request,
             self.template_name,
@@ -271,34 +263,97 @@ class StockDocumentEdit(LoginRequiredMixin, View):
         )
 
 
-@login_required
-def scan_lookup_view(request: HttpRequest) -> JsonResponse:
-    """What a scanned barcode (or typed SKU) is: the item and the unit the code stands for."""
-    if not (
-        request.user.has_perm("inventory.add_stockdocument") or request.user.has_perm("inventory.view_item")
-    ):
-        raise PermissionDenied
-    code = request.GET.get("code", "").strip()
-    barcode = (
-        ItemBarcode.objects.select_related("item", "unit").filter(barcode=code, item__is_active=True).first()
+def line_form_kwargs(user, kind: str) -> dict:
+    """What every line form of a document screen gets: the kind and the locations to offer."""
+    locations = locations_for(user).filter(is_active=True).exclude(kind=LocationKind.TRANSIT)
+    # a transfer may go to any warehouse: its clerks receive it there
+    to_locations = (
+        Location.objects.filter(is_active=True, warehouse__is_active=True)
+        .exclude(kind=LocationKind.TRANSIT)
+        .select_related("warehouse", "parent")
     )
-    if barcode is not None:
-        item, unit_id = barcode.item, barcode.unit_id or barcode.item.base_unit_id
-    else:
-        item = Item.objects.filter(Q(sku__iexact=code), is_active=True).first()
-        unit_id = item.base_unit_id if item else None
-    if item is None:
-        return JsonResponse(
-            {"found": False, "message": _("No item has the code %(code)s.") % {"code": code}}, status=404
-        )
-    return JsonResponse(
-        {
-            "found": True,
-            "item": item.pk,
-            "unit": unit_id,
-            "label": str(item),
-            "tracks_batches": item.tracks_batches,
+    return {"kind": kind, "locations": locations, "to_locations": to_locations}
+
+
+def decorate_line_forms(forms) -> None:
+    """Tell each line form its item's tracking (which batch fields it shows) and, on outbound
+    documents, the named batch's expiry date. Two queries, however many rows."""
+    chosen = {}
+    for form in forms:
+        value = form["item"].value()
+        if str(value).isdigit():
+            chosen[form] = int(value)
+    tracking = dict(Item.objects.filter(pk__in=set(chosen.values())).values_list("pk", "tracking"))
+    for form, item_id in chosen.items():
+        form.tracking = tracking.get(item_id, "")
+    outbound = [
+        (f, item_id, (f["batch_no"].value() or "").strip()) for f, item_id in chosen.items() if f.outbound
+    ]
+    outbound = [row for row in outbound if row[2] and row[0].tracking]
+    if outbound:
+        expiry = {
+            (item_id, number): day
+            for item_id, number, day in Batch.objects.filter(
+                item_id__in={r[1] for r in outbound}, batch_no__in={r[2] for r in outbound}
+            ).values_list("item_id", "batch_no", "expiry_date")
         }
+        today = timezone.localdate()
+        for form, item_id, number in outbound:
+            form.batch_expiry = expiry.get((item_id, number))
+            form.batch_expired = form.batch_expiry is not None and form.batch_expiry < today
+
+
+@require_POST
+@login_required
+def stock_document_lines_view(request: HttpRequest) -> HttpResponse:
+    """The document screen's lines after a scan (op=scan, code), an item chosen in a row
+    (op=item, row) or the FEFO button (op=fefo, row). The whole form is posted; the answer is
+    HTML swapped out of band by htmx: changed rows, new rows, the row count and a message."""
+    user = request.user
+    if not (user.has_perm("inventory.add_stockdocument") or user.has_perm("inventory.change_stockdocument")):
+        raise PermissionDenied
+    kind = request.POST.get("kind", "")
+    if kind not in DocumentKind.values:
+        raise Http404(_("Unknown document kind."))
+    warehouse = None
+    if request.POST.get("warehouse", "").isdigit():
+        warehouse = get_object_or_404(
+            warehouses_for(user).filter(is_active=True), pk=request.POST["warehouse"]
+        )
+    rows = rows_from_post(request.POST)
+    entry = LineEntry(kind=kind, warehouse=warehouse, rows=rows)
+    op, row = request.POST.get("op"), request.POST.get("row", "")
+    if op == "scan":
+        outcome = entry.scan(request.POST.get("code", ""))
+    elif op in ("item", "fefo") and row.isdigit() and int(row) < len(rows):
+        outcome = entry.choose_item(int(row)) if op == "item" else entry.fefo(int(row))
+    else:
+        return HttpResponseBadRequest()
+
+    kwargs = line_form_kwargs(user, kind)
+    formset = LineFormSet(prefix="lines", form_kwargs=kwargs)
+
+    def form_for(row):
+        form = LineForm(
+            prefix=formset.add_prefix(row.index), initial=row.data, use_required_attribute=False, **kwargs
+        )
+        formset.add_fields(form, row.index)
+        form.index = row.index
+        return form
+
+    changed = [form_for(r) for r in outcome.changed]
+    added = [form_for(r) for r in outcome.added]
+    decorate_line_forms(changed + added)
+    return render(
+        request,
+        "inventory/_stockdocument_lines_update.html",
+        {
+            "changed": changed,
+            "added": added,
+            "total": len(rows),
+            "outcome": outcome,
+            "touched": outcome.touched.index if outcome.touched else "",
+        },
     )
 
 

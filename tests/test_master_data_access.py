@@ -58,7 +58,9 @@ ACTIONS = {
 }
 # URL names in these namespaces that are not master-data screens and belong to other test
 # suites: import/export, and the stock screens (tests/inventory/test_stock_views.py).
-OTHER_SCREENS = re.compile(r"_(import|export)(_\w+)?$|^inventory:(stockdocument|stock|scan|period)_")
+OTHER_SCREENS = re.compile(
+    r"_(import|export)(_\w+)?$|^inventory:(stockdocument|stockcount|stock|scan|period|opening)_"
+)
 
 
 def may(role, app, model, action) -> bool:
@@ -295,13 +297,23 @@ PURCHASING_NAV = ["purchasing:supplier_list", "purchasing:supplieritem_list"]
 SALES_NAV = ["sales:customer_list", "sales:pricelevel_list"]
 SYSTEM_NAV = ["admin:accounts_user_changelist", "admin:index"]
 STOCK_NAV = ["inventory:stock_on_hand", "inventory:stockdocument_list"]
+COUNT_NAV = ["inventory:stockcount_list"]  # stocktakes: clerks, managers, administrators
+VALUE_NAV = ["inventory:stock_valuation"]  # whoever may see stock values (not sales, not clerks)
 NAV = {
-    "purchasing": STOCK_NAV + INVENTORY_NAV + PURCHASING_NAV,
+    "purchasing": STOCK_NAV + VALUE_NAV + INVENTORY_NAV + PURCHASING_NAV,
     "sales": ["inventory:stock_on_hand"] + INVENTORY_NAV + SALES_NAV,  # quantities, no documents
-    "clerk_a": STOCK_NAV + INVENTORY_NAV,
+    "clerk_a": STOCK_NAV + COUNT_NAV + INVENTORY_NAV,
     # managers also close months (月结); not staff: no System section
-    "manager": STOCK_NAV + ["inventory:period_list"] + INVENTORY_NAV + PURCHASING_NAV + SALES_NAV,
+    "manager": STOCK_NAV
+    + COUNT_NAV
+    + VALUE_NAV
+    + ["inventory:period_list"]
+    + INVENTORY_NAV
+    + PURCHASING_NAV
+    + SALES_NAV,
     "administrator": STOCK_NAV
+    + COUNT_NAV
+    + VALUE_NAV
     + ["inventory:period_list"]
     + INVENTORY_NAV
     + PURCHASING_NAV

@@ -15,8 +15,18 @@ from .documents import (
 )
 from .master import category_save, location_save
 from .numbering import next_number
+from .opening import opening_stock_post
 from .periods import PeriodClosed, period_close, period_reopen, stock_as_of
 from .posting import MoveLine, post_moves, reverse_posting
+from .stocktake import (
+    count_approve,
+    count_cancel,
+    count_create,
+    count_record,
+    count_return,
+    count_start,
+    count_submit,
+)
 
 __all__ = [
     "LineInput",
@@ -33,10 +43,18 @@ __all__ = [
     "document_submit",
     "location_save",
     "next_number",
+    "opening_stock_post",
     "period_close",
     "period_reopen",
     "PeriodClosed",
     "stock_as_of",
     "post_moves",
     "reverse_posting",
+    "count_approve",
+    "count_cancel",
+    "count_create",
+    "count_record",
+    "count_return",
+    "count_start",
+    "count_submit",
 ]

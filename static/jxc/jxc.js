@@ -7,6 +7,8 @@
   }
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
   document.addEventListener("htmx:afterSwap", function (e) { enhance(e.target); });
+  // htmx is loaded with defer (after this file runs): listen for its events, not its API.
+  document.addEventListener("htmx:load", function (e) { enhance(e.target); });  // out-of-band rows too
   // Inline formsets: "add a row" clones the empty form and renumbers its prefix.
   document.addEventListener("click", function (e) {
     var btn = e.target.closest("[data-formset-add]");
@@ -19,74 +21,114 @@
     var html = tpl.innerHTML.replace(/__prefix__/g, total.value);
     body.insertAdjacentHTML("beforeend", html);
     total.value = parseInt(total.value, 10) + 1;
+    var row = body.lastElementChild;
+    enhance(row);
+    if (window.htmx) htmx.process(row);
   });
 })();
 
 // Scanner field on document screens: a keyboard-wedge scanner types the code and Enter.
-// A known code increments the quantity of the line with that item, or adds a line; an unknown
-// code beeps and says so, without touching what was already counted. Focus returns to the field.
+// The code is captured at Enter (so the next scan can be typed at once) and posted by htmx with
+// the whole form; the form queues its requests (hx-sync), so fast scans are neither lost nor
+// reordered and each sees the lines the previous answer left. The server decides whether the
+// scan adds one to a line or starts a line (FEFO on issues) and answers with rows, the row count
+// and a message, all swapped out of band. An error beeps and marks the field; what was already
+// entered is never touched; focus stays in the scan field.
 (function () {
-  function beep() {
+  function beep(frequency) {
     try {
       var ctx = new (window.AudioContext || window.webkitAudioContext)();
       var osc = ctx.createOscillator();
-      osc.frequency.value = 880; osc.connect(ctx.destination); osc.start(); osc.stop(ctx.currentTime + 0.2);
-    } catch (e) { /* no audio: the message is enough */ }
+      osc.frequency.value = frequency; osc.connect(ctx.destination); osc.start(); osc.stop(ctx.currentTime + 0.25);
+    } catch (e) { /* no audio: the message and the red field are enough */ }
+    if (navigator.vibrate) navigator.vibrate(200);
   }
-  function rows() { return Array.prototype.slice.call(document.querySelectorAll("#lines-rows .line-row")); }
-  function setSelect(select, value) {
-    if (select.tomselect) { select.tomselect.setValue(String(value)); } else { select.value = String(value); }
-  }
-  function addRow() {
-    var total = document.getElementById("id_lines-TOTAL_FORMS");
-    var html = document.getElementById("lines-empty").innerHTML.replace(/__prefix__/g, total.value);
-    document.getElementById("lines-rows").insertAdjacentHTML("beforeend", html);
-    total.value = parseInt(total.value, 10) + 1;
-    var row = rows()[rows().length - 1];
-    row.querySelectorAll("select[data-searchable]").forEach(function (el) { new TomSelect(el, {maxOptions: 200}); });
-    return row;
-  }
-  function emptyRow() {
-    return rows().find(function (r) { var s = r.querySelector("select.line-item"); return s && !s.value; });
+  function say(text, level) {
+    var message = document.getElementById("scan-message");
+    if (!message) return;
+    message.className = "small mb-2 text-" + level;
+    message.textContent = text;
   }
   document.addEventListener("keydown", function (e) {
     var field = e.target;
-    if (field.id !== "scan-field" || e.key !== "Enter") return;
-    e.preventDefault();
+    if (!field.matches || !field.matches("[data-scan-field]") || e.key !== "Enter") return;
+    e.preventDefault();  // never submits the document form
     var code = field.value.trim();
     field.value = "";
-    if (!code) return;
-    var message = document.getElementById("scan-message");
-    fetch(field.dataset.lookupUrl + "?code=" + encodeURIComponent(code), {headers: {"Accept": "application/json"}})
-      .then(function (r) { return r.json(); })
-      .then(function (data) {
-        if (!data.found) {
-          message.className = "small mb-2 text-danger"; message.textContent = data.message; beep(); return;
-        }
-        var row = rows().find(function (r) {
-          var item = r.querySelector("select.line-item"), unit = r.querySelector("select.line-unit");
-          return item && item.value === String(data.item) && unit && unit.value === String(data.unit);
-        });
-        if (row) {
-          var qty = row.querySelector("input.line-qty");
-          qty.value = (parseFloat(qty.value || "0") + 1).toString();
-        } else {
-          row = emptyRow() || addRow();
-          setSelect(row.querySelector("select.line-item"), data.item);
-          setSelect(row.querySelector("select.line-unit"), data.unit);
-          row.querySelector("input.line-qty").value = "1";
-          var loc = row.querySelector("select.line-location"), prev = rows()[0].querySelector("select.line-location");
-          if (loc && !loc.value && prev && prev.value) { loc.value = prev.value; }
-        }
-        row.classList.add("table-success");
-        message.className = "small mb-2 text-success";
-        message.textContent = data.label + " × " + row.querySelector("input.line-qty").value;
-      })
-      .catch(function () { message.className = "small mb-2 text-danger"; message.textContent = code; beep(); })
-      .finally(function () { field.focus(); });
+    if (code) htmx.trigger(field, "jxc:scan", {code: code});
   });
+  // The message is the last piece of every answer: the rows are in when it arrives.
+  document.addEventListener("htmx:load", function (e) {
+    var el = e.target;
+    if (el.id !== "scan-message" || !el.dataset.level) return;
+    var level = el.dataset.level, field = document.getElementById("scan-field");
+    document.querySelectorAll("#lines-rows .line-row.bg-success-subtle").forEach(function (row) {
+      row.classList.remove("bg-success-subtle");
+    });
+    var touched = el.dataset.row && document.getElementById("line-" + el.dataset.row);
+    if (touched && level !== "danger") touched.classList.add("bg-success-subtle");
+    if (field) field.classList.toggle("is-invalid", level === "danger");
+    if (level === "danger") beep(220); else if (level === "warning") beep(440);
+    var focus = el.dataset.focus && document.getElementById(el.dataset.focus);
+    if (focus) focus.focus();
+  });
+  function unreachable(e) {
+    var field = document.getElementById("scan-field");
+    if (!field || !field.closest("form").contains(e.target)) return;
+    say(field.dataset.offlineMessage, "danger");
+    field.classList.add("is-invalid");
+    beep(220);
+    field.focus();
+  }
+  document.addEventListener("htmx:sendError", unreachable);
+  document.addEventListener("htmx:responseError", unreachable);
   document.addEventListener("DOMContentLoaded", function () {
     var field = document.getElementById("scan-field");
     if (field) field.focus();
   });
 })();
+
+// ---- Stocktake counting sheet (盘点) -------------------------------------------------------
+// The scan form posts through htmx; after each answer the code field is emptied and focused
+// again for the next Enter-terminated scan, and a wrong scan beeps. A batch typed for one scan
+// is cleared after it was used.
+(function () {
+  function beep() {
+    try {
+      var ctx = new (window.AudioContext || window.webkitAudioContext)();
+      var osc = ctx.createOscillator();
+      osc.frequency.value = 440; osc.connect(ctx.destination); osc.start(); osc.stop(ctx.currentTime + 0.25);
+    } catch (e) { /* no audio: the message is enough */ }
+  }
+  function focusScan() {
+    var field = document.getElementById("count-scan-field");
+    if (field) { field.value = ""; field.focus(); }
+  }
+  document.addEventListener("htmx:afterSwap", function (e) {
+    if (!document.getElementById("count-scan-form")) return;
+    if (e.target.id === "scan-panel" || (e.detail && e.detail.elt && e.detail.elt.id === "count-scan-form")) {
+      if (document.querySelector("#scan-panel .scan-error")) {
+        beep();
+      } else {
+        document.querySelectorAll("#count-scan-form input[name=batch_no], #count-scan-form input[name=expiry_date]")
+          .forEach(function (el) { el.value = ""; });
+      }
+      focusScan();
+    }
+    var body = document.getElementById("count-lines-body");
+    if (body && body.querySelector("tr.count-line")) {
+      body.querySelectorAll("tr.no-lines").forEach(function (row) { row.remove(); });
+    }
+  });
+  // Enter in a quantity field saves it (change) and goes back to the scanner.
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && e.target.classList && e.target.classList.contains("count-qty")) {
+      e.preventDefault();
+      e.target.dispatchEvent(new Event("change", {bubbles: true}));
+    }
+  });
+  document.addEventListener("htmx:responseError", function (e) {
+    if (document.getElementById("count-scan-form")) { beep(); }
+  });
+})();
+// ---- end of stocktake block ----------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from inventory.models import PeriodClose, StockBalance, StockDocument
 from inventory.services import LineInput, MoveLine, document_create, document_set_lines, post_moves
-from tests.factories import ItemBarcodeFactory, ItemFactory, LocationFactory
+from tests.factories import ItemFactory, LocationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -193,23 +193,6 @@ def test_stock_on_hand_costs_the_same_queries_for_5_or_60_rows(client_for, users
         return len(captured)
 
     assert queries(5) == queries(55)
-
-
-def test_scanning_a_barcode_finds_the_item_and_its_pack(client_for, users):
-    item = ItemFactory(sku="COLA", name="可乐")
-    ItemBarcodeFactory(item=item, barcode="6901234567892")
-    clerk = client_for("clerk_a")
-    found = clerk.get(reverse("inventory:scan_lookup"), {"code": "6901234567892"}).json()
-    assert found == {
-        "found": True,
-        "item": item.pk,
-        "unit": item.base_unit_id,
-        "label": str(item),
-        "tracks_batches": False,
-    }
-    assert clerk.get(reverse("inventory:scan_lookup"), {"code": "cola"}).json()["item"] == item.pk
-    missing = clerk.get(reverse("inventory:scan_lookup"), {"code": "123"})
-    assert missing.status_code == 404 and missing.json()["message"] == "No item has the code 123."
 
 
 @pytest.mark.parametrize(
