@@ -311,6 +311,23 @@ def _post(doc: StockDocument, user) -> None:
     _transition(doc, DocumentStatus.IN_TRANSIT if is_between_warehouses(doc) else DocumentStatus.POSTED)
     if not doc.lines.exists():
         raise InventoryError(_("%(number)s has no lines.") % {"number": doc.number})
+    if doc.kind == DocumentKind.ISSUE:  # a draft saved while its batch was fresh, posted later
+        expired = (
+            doc.lines.filter(batch__expiry_date__lt=doc.posting_date).select_related("item", "batch").first()
+        )
+        if expired is not None:
+            raise InventoryError(
+                _(
+                    "Line %(n)s: batch %(batch)s of %(item)s expired on %(date)s and cannot be issued; "
+                    "write it off with a stock loss."
+                )
+                % {
+                    "n": list(doc.lines.values_list("pk", flat=True)).index(expired.pk) + 1,
+                    "batch": expired.batch.batch_no,
+                    "item": expired.item,
+                    "date": expired.batch.expiry_date.isoformat(),
+                }
+            )
     posting = post_moves(
         doc_type=DOC_TYPE,
         doc_id=doc.pk,

@@ -15,6 +15,7 @@ from inventory.services import (
     MoveLine,
     document_approve,
     document_create,
+    document_post,
     document_set_lines,
     document_submit,
     post_moves,
@@ -238,3 +239,21 @@ def test_an_expired_batch_is_written_off_with_a_stock_loss(wh, loc_a, batch_item
     document_approve(document_id=doc.pk, user=manager)
     assert StockDocument.objects.get(pk=doc.pk).status == "posted"
     assert StockBalance.objects.get(batch=expired_on_shelf, location=loc_a).on_hand == D("0")  # 6 − 6
+
+
+def test_a_draft_whose_batch_turns_out_expired_is_refused_at_posting(
+    wh, loc_a, batch_item, clerk, expired_on_shelf
+):
+    # saved while the batch looked fresh; then its expiry date is corrected on the batch record
+    Batch.objects.filter(pk=expired_on_shelf.pk).update(expiry_date=timezone.localdate() + timedelta(days=5))
+    doc = document_create(kind="issue", warehouse=wh, user=clerk)
+    line = LineInput(batch_item, loc_a.pk, batch_item.base_unit_id, D("2"), batch_no="OLD-1")
+    document_set_lines(document=doc, lines=[line])
+    Batch.objects.filter(pk=expired_on_shelf.pk).update(expiry_date=timezone.localdate() - timedelta(days=1))
+
+    with pytest.raises(InventoryError, match="Line 1: batch OLD-1 of YOG 酸奶 expired on"):
+        document_post(document_id=doc.pk, user=clerk)
+
+    doc.refresh_from_db()
+    assert doc.status == "draft"
+    assert StockBalance.objects.get(batch=expired_on_shelf, location=loc_a).on_hand == D("6")
