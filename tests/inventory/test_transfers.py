@@ -2,10 +2,12 @@
 location, received from there. Quantities and values exact at every step; reversal from either
 state; only the receiving warehouse's clerks receive."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -292,3 +294,19 @@ def test_the_arrival_may_be_dated_between_shipping_and_today(users, warehouse_a,
 
     document_receive(document_id=doc.pk, user=users["clerk_b"], arrival_date=today)
     assert on_hand(milk, places["b1"]) == D("2")
+
+
+def test_in_chinese_the_transfer_says_it_is_in_transit_and_offers_receiving(
+    client_for, users, warehouse_a, warehouse_b, places, milk
+):
+    doc = shipped(users, warehouse_a, warehouse_b, places, milk, D("3"))
+    clerk = client_for("clerk_b")
+    clerk.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+
+    page = clerk.get(reverse("inventory:stockdocument_detail", args=[doc.pk])).content.decode()
+    assert 'id="doc-status">在途</span>' in page
+    assert "已发出，等待 仓库B 收货。" in page
+    assert re.search(r'data-action="receive"\s*>\s*<i[^>]*></i> 收货', page)
+
+    done = clerk.post(reverse("inventory:stockdocument_action", args=[doc.pk, "receive"]), follow=True)
+    assert f"{doc.number} 已收货。" in done.content.decode()
