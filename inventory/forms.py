@@ -129,7 +129,11 @@ class LocationForm(forms.ModelForm):
             self.fields["warehouse"].queryset = active_or_current(warehouses_for(user), self, "warehouse")
             self.fields["parent"].queryset = active_or_current(locations_for(user), self, "parent")
         if self.instance.kind != LocationKind.TRANSIT:  # transit locations are made by transfers
-            self.fields["kind"].choices = [c for c in self.fields["kind"].choices if c[0] != LocationKind.TRANSIT]
+            self.fields["kind"].choices = [
+                c for c in self.fields["kind"].choices if c[0] != LocationKind.TRANSIT
+            ]
+        else:  # and stay transit: as a bin its goods could be issued without being received
+            self.fields["kind"].disabled = True
 
     def clean(self):
         data = super().clean()

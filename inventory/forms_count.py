@@ -25,6 +25,7 @@ class StockCountForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         mine = warehouses_for(user).filter(is_active=True)
         self.fields["warehouse"].queryset = mine
         self.fields["location"].queryset = (
@@ -48,9 +49,19 @@ class StockCountForm(forms.ModelForm):
         warehouse, location = data.get("warehouse"), data.get("location")
         if warehouse and location and location.warehouse_id != warehouse.pk:
             self.add_error("location", _("This location is not in %(wh)s.") % {"wh": warehouse})
-        for name in ("qty_threshold", "value_threshold"):
+        limits = {
+            "qty_threshold": settings.STOCKTAKE_QTY_THRESHOLD,
+            "value_threshold": settings.STOCKTAKE_VALUE_THRESHOLD,
+        }
+        may_raise = self.user.has_perm("inventory.approve_stockcount")
+        for name, limit in limits.items():
             if data.get(name) is not None and data[name] < 0:
                 self.add_error(name, _("A threshold cannot be negative."))
+            elif data.get(name) is not None and not may_raise and data[name] > limit:
+                limit = format(Decimal(limit).normalize(), "f")
+                self.add_error(
+                    name, _("Only a manager can set a threshold above %(limit)s.") % {"limit": limit}
+                )
         return data
 
 

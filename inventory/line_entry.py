@@ -23,6 +23,7 @@ from .models import Item, ItemBarcode, Location, LocationKind, Warehouse
 from .selectors import FefoPick, fefo_allocate, fefo_candidates
 
 MAX_ROWS = 1000  # Django's formset ceiling
+MAX_QTY = Decimal("1e14")  # the quantity columns hold 18 digits, 4 after the point
 ONE = Decimal("1")
 ZERO = Decimal("0")
 
@@ -41,7 +42,7 @@ class Row:
 
     def _int(self, name: str) -> int | None:
         value = self.data.get(name, "")
-        return int(value) if value.isdigit() else None
+        return int(value) if value.isdecimal() else None
 
     @property
     def item_id(self) -> int | None:
@@ -65,7 +66,9 @@ class Row:
             value = Decimal(self.data.get("qty", "").strip())
         except InvalidOperation:
             return None
-        return value if value.is_finite() and value > 0 else None
+        # bounded like the quantity column (14 digits before the point): arithmetic on a typed
+        # 9e999999 would overflow the decimal context
+        return value if value.is_finite() and 0 < value < MAX_QTY else None
 
     @property
     def deleted(self) -> bool:
@@ -82,7 +85,7 @@ class Row:
 def rows_from_post(post, prefix: str = "lines") -> list[Row]:
     """The formset's rows 0 … TOTAL_FORMS − 1 from POST data, whatever is (not) filled in."""
     total = post.get(f"{prefix}-TOTAL_FORMS", "")
-    total = min(int(total), MAX_ROWS) if total.isdigit() else 0
+    total = min(int(total), MAX_ROWS) if total.isdecimal() else 0
     rows = [Row(i, {}) for i in range(total)]
     pattern = re.compile(rf"^{re.escape(prefix)}-(\d+)-(\w+)$")
     for key in post:

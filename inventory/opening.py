@@ -27,7 +27,7 @@ from openpyxl.utils import get_column_letter
 
 from accounts.dataio import PREVIEW_ROWS, Problem
 
-from .models import Batch, Item, ItemUnit, Location, PeriodClose, Tracking, Unit, Warehouse
+from .models import Batch, Item, ItemUnit, Location, LocationKind, PeriodClose, Tracking, Unit, Warehouse
 from .selectors import warehouses_for
 from .spreadsheets import Table, cell_text, normalise, parse_decimal
 
@@ -35,6 +35,8 @@ COST_PLACES = Decimal("0.000001")
 QTY_PLACES = Decimal("0.0001")
 FEN = Decimal("0.01")
 MAX_NUMBER = Decimal("100000000000")  # 10^11: far above any real opening stock, within the columns
+MAX_BASE_QTY = Decimal("1e14")  # quantity columns: 18 digits, 4 after the point
+MAX_VALUE = Decimal("1e16")  # value columns: 18 digits, 2 after the point
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
 UPLOAD_LABEL = "inventory.openingstock"
 
@@ -411,6 +413,7 @@ class _Reader:
             )
         if row.posting_date is not None:
             self._posting_date(row, text("posting_date"))
+        self._fits(row, text("qty"))
         row.ok = len(self.problems) == before
         return row
 
@@ -437,6 +440,8 @@ class _Reader:
             message = _("There is no location “%(code)s” in warehouse %(warehouse)s.")
         elif not location.is_active:
             message = _("The location “%(code)s” of warehouse %(warehouse)s is deactivated.")
+        elif location.kind == LocationKind.TRANSIT:  # document_set_lines would refuse it at posting
+            message = _("The location “%(code)s” of warehouse %(warehouse)s holds goods in transit only.")
         else:
             return location
         self.problem(line, "location", code, message % {"code": code, "warehouse": warehouse})
@@ -502,6 +507,14 @@ class _Reader:
                 "%(item)s is tracked by expiry date: enter the expiry date of the new batch %(batch)s."
             )
             self.problem(row.line, "expiry_date", "", message % {"item": item, "batch": number})
+
+    def _fits(self, row: OpeningRow, shown: str) -> None:
+        """Quantity in base units and value within their columns (each cell alone may be below
+        MAX_NUMBER and their product still overflow at posting)."""
+        if row.qty is None or row.unit is None:
+            return
+        if row.base_qty >= MAX_BASE_QTY or (row.value is not None and row.value >= MAX_VALUE):
+            self.problem(row.line, "qty", shown, _("“%(value)s” is too large.") % {"value": shown})
 
     def _posting_date(self, row: OpeningRow, shown: str) -> None:
         day = row.posting_date

@@ -72,12 +72,14 @@ STOCK_CARD_MAX_ROWS = 2000
 def _as_day(value) -> date | None:
     """A date from a date or an ISO text (the stock card's query string); None when empty or
     not a date, so a mistyped URL shows the whole history instead of failing."""
-    if value is None or isinstance(value, date):
+    if value is None:
         return value
     try:
-        return date.fromisoformat(str(value))
+        day = value if isinstance(value, date) else date.fromisoformat(str(value))
     except ValueError:
         return None
+    # the card reaches a day beyond each end (boundary(), start − 1): no room at the calendar's ends
+    return day if date.min < day < date.max else None
 
 
 def _opening_balance(

@@ -171,7 +171,7 @@ class LocationCreate(LocationFormKwargs, crud.MasterCreateView):
     def get_initial(self):
         initial = super().get_initial()
         warehouse = self.request.GET.get("warehouse")
-        if warehouse and warehouse.isdigit():
+        if warehouse and warehouse.isdecimal():
             if not warehouses_for(self.request.user).filter(pk=warehouse).exists():
                 raise Http404(_("No such warehouse."))
             initial["warehouse"] = warehouse

@@ -204,7 +204,7 @@ def _counter_count(request: HttpRequest, pk: int) -> StockCount:
 
 
 def _current_location(count: StockCount, value) -> Location | None:
-    if not str(value or "").isdigit():
+    if not str(value or "").isdecimal():
         return None
     return Location.objects.filter(location_scope(count), pk=int(value)).first()
 

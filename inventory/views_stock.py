@@ -281,7 +281,7 @@ def decorate_line_forms(forms) -> None:
     chosen = {}
     for form in forms:
         value = form["item"].value()
-        if str(value).isdigit():
+        if str(value).isdecimal():
             chosen[form] = int(value)
     tracking = dict(Item.objects.filter(pk__in=set(chosen.values())).values_list("pk", "tracking"))
     for form, item_id in chosen.items():
@@ -316,7 +316,7 @@ def stock_document_lines_view(request: HttpRequest) -> HttpResponse:
     if kind not in DocumentKind.values:
         raise Http404(_("Unknown document kind."))
     warehouse = None
-    if request.POST.get("warehouse", "").isdigit():
+    if request.POST.get("warehouse", "").isdecimal():
         warehouse = get_object_or_404(
             warehouses_for(user).filter(is_active=True), pk=request.POST["warehouse"]
         )
@@ -325,7 +325,7 @@ def stock_document_lines_view(request: HttpRequest) -> HttpResponse:
     op, row = request.POST.get("op"), request.POST.get("row", "")
     if op == "scan":
         outcome = entry.scan(request.POST.get("code", ""))
-    elif op in ("item", "fefo") and row.isdigit() and int(row) < len(rows):
+    elif op in ("item", "fefo") and row.isdecimal() and int(row) < len(rows):
         outcome = entry.choose_item(int(row)) if op == "item" else entry.fefo(int(row))
     else:
         return HttpResponseBadRequest()
@@ -375,6 +375,12 @@ class StockOnHand(LoginRequiredMixin, PermissionRequiredMixin, SingleTableMixin,
         return {"exclude": () if show else ("avg_cost", "stock_value")}
 
 
+def _id_param(value) -> int | None:
+    """An id from the query string; None when empty or not a number (a mistyped URL shows the
+    unnarrowed card instead of failing)."""
+    return int(value) if value and value.isdecimal() else None
+
+
 @login_required
 @permission_required("inventory.view_stockmove", raise_exception=True)
 def stock_card_view(request: HttpRequest, item_id: int) -> HttpResponse:
@@ -382,7 +388,7 @@ def stock_card_view(request: HttpRequest, item_id: int) -> HttpResponse:
     item = get_object_or_404(Item, pk=item_id)
     warehouses = warehouses_for(request.user)
     warehouse = None
-    if request.GET.get("warehouse", "").isdigit():
+    if request.GET.get("warehouse", "").isdecimal():
         warehouse = get_object_or_404(warehouses, pk=request.GET["warehouse"])
     elif not request.user.has_perm("inventory.view_all_warehouses"):
         warehouse = warehouses.first()
@@ -393,8 +399,8 @@ def stock_card_view(request: HttpRequest, item_id: int) -> HttpResponse:
         warehouse=warehouse,
         start=request.GET.get("start") or None,
         end=request.GET.get("end") or None,
-        location_id=request.GET.get("location") or None,
-        batch_id=request.GET.get("batch") or None,
+        location_id=_id_param(request.GET.get("location")),
+        batch_id=_id_param(request.GET.get("batch")),
     )
     return render(
         request,

@@ -26,7 +26,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DataError, connection, transaction
 from django.db.models import Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -56,6 +56,7 @@ DOC_TYPE = "stockcount"
 PREFIX = "SC"
 ZERO = Decimal("0")
 QTY_PLACES = Decimal("0.0001")
+MAX_QTY = Decimal("1e14")  # quantity columns: 18 digits, 4 after the point
 # the posting service's lock order (item, location, batch): row locks never wait in a cycle
 LOCK_IN_KEY_ORDER = "ORDER BY item_id, location_id, batch_id FOR SHARE"
 
@@ -180,6 +181,26 @@ def _avg_costs(item_ids) -> dict[int, Decimal]:
     return dict(ItemValuation.objects.filter(item_id__in=item_ids).values_list("item_id", "avg_cost"))
 
 
+def check_thresholds(user, qty_threshold: Decimal, value_threshold: Decimal) -> None:
+    """The thresholds decide which variances wait for a manager: only someone who may approve
+    them may set them above the settings (a clerk could otherwise post any loss unapproved)."""
+    if user.has_perm("inventory.approve_stockcount"):
+        return
+    limits = (
+        (qty_threshold, Decimal(settings.STOCKTAKE_QTY_THRESHOLD)),
+        (value_threshold, Decimal(settings.STOCKTAKE_VALUE_THRESHOLD)),
+    )
+    for threshold, limit in limits:
+        if threshold > limit:
+            raise InventoryError(
+                _("Only a manager can set a threshold above %(limit)s.") % {"limit": _plain(limit)}
+            )
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
 # Services -----------------------------------------------------------------------------------
 
 
@@ -207,6 +228,7 @@ def count_create(
     )
     if qty_threshold < 0 or value_threshold < 0:
         raise InventoryError(_("A threshold cannot be negative."))
+    check_thresholds(user, qty_threshold, value_threshold)
     return StockCount.objects.create(
         number=next_number(PREFIX),
         warehouse=warehouse,
@@ -315,6 +337,8 @@ def count_record(
     counted = qty if mode == "set" else (line.counted_qty or ZERO) + qty
     if counted < 0:
         raise InventoryError(_("The counted quantity cannot be negative (%(item)s).") % {"item": line.item})
+    if counted >= MAX_QTY:  # beyond the quantity column
+        raise InventoryError(_("The counted quantity of %(item)s is too large.") % {"item": line.item})
     book = _share_balances([(line.item_id, line.location_id, line.batch_id)])
     on_hand = book.get((line.item_id, line.location_id, line.batch_id), ZERO)
     line.counted_qty = counted
@@ -482,9 +506,16 @@ def _post(count: StockCount, user) -> None:
             )
             for ln in lines
         ]
-        count.posting = post_moves(
-            doc_type=DOC_TYPE, doc_id=count.pk, doc_number=count.number, lines=moves, user=user
-        )
+        try:
+            with transaction.atomic():
+                count.posting = post_moves(
+                    doc_type=DOC_TYPE, doc_id=count.pk, doc_number=count.number, lines=moves, user=user
+                )
+        except DataError as exc:  # a value beyond the money columns (a barcode typed as a count)
+            raise InventoryError(
+                _("%(number)s has a counted quantity too large to post: check the counts.")
+                % {"number": count.number}
+            ) from exc
     latest = (
         StockCountLine.objects.filter(count=count, location=OuterRef("pk"), counted_at__isnull=False)
         .order_by()

@@ -478,7 +478,7 @@ def test_an_approved_loss_the_stock_no_longer_covers_fails_with_the_shortage_and
 def test_a_returned_count_is_recounted_and_posts_the_recount(users, warehouse_a, place, milk):
     manager, clerk = users["manager"], users["clerk_a"]
     receive(milk, place, "10", "2.00", manager)
-    count = started(warehouse_a, clerk, qty_threshold=D("1"), value_threshold=D("1000"))
+    count = started(warehouse_a, clerk, qty_threshold=D("1"), value_threshold=D("100"))
     line = line_of(count, milk)
     count_record(count_id=count.pk, line_id=line.pk, qty=D("1"), user=clerk)
     count_submit(count_id=count.pk, user=clerk)
@@ -523,7 +523,8 @@ def test_clerks_scanning_the_same_line_at_once_lose_no_increment(roles, warehous
 
     clerk = UserFactory(username="counter", roles=["warehouse_clerk"])
     receive(milk, place, "100", "1.00", clerk)
-    count = started(warehouse_a, clerk)
+    # a clerk may not set thresholds above the settings' defaults
+    count = started(warehouse_a, clerk, qty_threshold=D("0"), value_threshold=D("0"))
     line = line_of(count, milk)
 
     def scans():
