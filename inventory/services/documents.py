@@ -41,6 +41,8 @@ DOC_TYPE = "stockdoc"
 ARRIVAL_DOC_TYPE = "stockdoc-arrival"  # the second posting of a transfer between warehouses
 COST_PLACES = Decimal("0.000001")
 QTY_PLACES = Decimal("0.0001")
+MAX_QTY = Decimal("1e14")  # what the quantity columns hold (18 digits, 4 decimals)
+MAX_MONEY = Decimal("1e16")  # and the value columns (18 digits, 2 decimals)
 
 ALLOWED = {
     DocumentStatus.DRAFT: {
@@ -145,6 +147,8 @@ def document_set_lines(*, document: StockDocument, lines: list[LineInput]) -> No
         base_qty = (Decimal(line.qty) * factor).quantize(QTY_PLACES, rounding=ROUND_HALF_UP)
         if base_qty <= 0:
             raise InventoryError(_("Line %(n)s: the quantity must be greater than zero.") % {"n": n})
+        if base_qty >= MAX_QTY or Decimal(line.qty) * (line.unit_cost or 0) >= MAX_MONEY:
+            raise InventoryError(_("Line %(n)s: the quantity or its value is too large.") % {"n": n})
         if doc.kind == DocumentKind.TRANSFER and not line.to_location_id:
             raise InventoryError(_("Line %(n)s: choose the location to transfer to.") % {"n": n})
         if doc.kind == DocumentKind.RECEIPT and line.unit_cost is None:

@@ -211,3 +211,15 @@ def test_lines_must_use_locations_of_the_documents_warehouses(clerk, wh, milk, l
             lines=[LineInput(milk, loc_a.pk, milk.base_unit_id, Decimal("1"), to_location_id=elsewhere.pk)],
         )
     assert issue.lines.count() == transfer.lines.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("qty", "cost"),
+    [(Decimal("99999999999999"), Decimal("5")), (Decimal("4000000"), Decimal("9999999999"))],
+    ids=["quantity-times-pack", "value"],
+)
+def test_a_line_too_large_for_the_books_is_refused_with_a_message(clerk, wh, milk, loc_a, box, qty, cost):
+    doc = document_create(kind="receipt", warehouse=wh, user=clerk)
+    with pytest.raises(InventoryError, match="Line 1: the quantity or its value is too large."):
+        document_set_lines(document=doc, lines=[LineInput(milk, loc_a.pk, box.pk, qty, unit_cost=cost)])
+    assert not doc.lines.exists()
