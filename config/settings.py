@@ -198,7 +198,7 @@ STOCKTAKE_VALUE_THRESHOLD = Decimal(env.str("STOCKTAKE_VALUE_THRESHOLD", default
 
 # The posting service runs as one database function on PostgreSQL (inventory/services/posting_pg.py);
 # off, it runs through the ORM there too, as it always does on SQLite.
-INVENTORY_POSTING_FASTPATH = env.bool("INVENTORY_POSTING_FASTPATH", default=False)
+INVENTORY_POSTING_FASTPATH = env.bool("INVENTORY_POSTING_FASTPATH", default=True)
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True

@@ -12,6 +12,11 @@ line count:
   5. check availability (all shortages reported at once, nothing written)
   6. bulk INSERT the moves, bulk UPDATE balances and valuations
 
+On PostgreSQL these steps run in the database function jxc_post_moves (posting_pg.py, migration
+0007): one round trip, the same locks in the same order, the same results to the fen and to the
+hash character, the same errors (tests/inventory/test_posting_fastpath.py compares the two paths).
+settings.INVENTORY_POSTING_FASTPATH = False runs the ORM path there too; SQLite always runs it.
+
 Costing is the moving weighted average per item (移动加权平均). Values are money to the fen;
 an outbound line takes its share of the item's value, round(V × q / Q, 2), and the last units out
 take exactly what is left, so item value == SUM(move.value) holds to the fen forever.
@@ -31,7 +36,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,6 +45,7 @@ from django.utils.translation import gettext as _
 from ..exceptions import AlreadyPosted, InsufficientStock, InventoryError
 from ..models import Batch, Item, ItemValuation, Location, Posting, StockBalance, StockMove, Tracking
 from .periods import check_open
+from .posting_pg import post_moves_pg
 
 ZERO = Decimal("0")
 FEN = Decimal("0.01")
@@ -117,7 +124,6 @@ def move_hash(prev: str, move: StockMove) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-@transaction.atomic
 def post_moves(
     *,
     doc_type: str,
@@ -133,7 +139,48 @@ def post_moves(
     Raises AlreadyPosted if (doc_type, doc_id) was posted before, InsufficientStock (naming item,
     location, batch, wanted and available quantity) if an outbound line exceeds on hand − reserved,
     InventoryError for invalid lines. On any error nothing is written.
+
+    On PostgreSQL (unless settings.INVENTORY_POSTING_FASTPATH is off) the posting is one call of
+    the database function jxc_post_moves (posting_pg.py), which follows exactly the rules below;
+    elsewhere (SQLite) it runs through the ORM.
     """
+    if connection.vendor == "postgresql" and getattr(settings, "INVENTORY_POSTING_FASTPATH", True):
+        if not lines:
+            raise InventoryError(_("A document without lines cannot be posted."))
+        moved_at = moved_at or timezone.now()
+        if timezone.is_aware(moved_at):
+            return post_moves_pg(
+                doc_type=doc_type,
+                doc_id=doc_id,
+                doc_number=doc_number,
+                lines=[_checked(line, index) for index, line in enumerate(lines)],
+                user=user,
+                moved_at=moved_at,
+                reverses=reverses,
+            )
+    return _post_moves_orm(
+        doc_type=doc_type,
+        doc_id=doc_id,
+        doc_number=doc_number,
+        lines=lines,
+        user=user,
+        moved_at=moved_at,
+        reverses=reverses,
+    )
+
+
+@transaction.atomic
+def _post_moves_orm(
+    *,
+    doc_type: str,
+    doc_id: int,
+    doc_number: str,
+    lines: Sequence[MoveLine],
+    user,
+    moved_at: datetime | None = None,
+    reverses: Posting | None = None,
+) -> Posting:
+    """post_moves through the ORM (SQLite, or PostgreSQL with the fast path switched off)."""
     if not lines:
         raise InventoryError(_("A document without lines cannot be posted."))
     moved_at = moved_at or timezone.now()
@@ -230,16 +277,35 @@ def _validate_references(lines: Sequence[MoveLine]) -> dict[int, int]:
     for n, line in enumerate(lines, start=1):
         tracking = items.get(line.item_id)
         if tracking is None:
-            raise InventoryError(_("Line %(n)s: unknown item.") % {"n": n})
+            raise _reference_error(UNKNOWN_ITEM, n)
         if line.location_id not in warehouse_of:
-            raise InventoryError(_("Line %(n)s: unknown location.") % {"n": n})
+            raise _reference_error(UNKNOWN_LOCATION, n)
         if tracking == Tracking.NONE and line.batch_id is not None:
-            raise InventoryError(_("Line %(n)s: this item is not tracked by batch.") % {"n": n})
+            raise _reference_error(NOT_BATCH_TRACKED, n)
         if tracking != Tracking.NONE and line.batch_id is None:
-            raise InventoryError(_("Line %(n)s: this item is tracked by batch; choose a batch.") % {"n": n})
+            raise _reference_error(BATCH_REQUIRED, n)
         if line.batch_id is not None and batch_item.get(line.batch_id) != line.item_id:
-            raise InventoryError(_("Line %(n)s: the batch belongs to another item.") % {"n": n})
+            raise _reference_error(BATCH_OF_ANOTHER_ITEM, n)
     return warehouse_of
+
+
+# What is wrong with a line's references, in the order the checks run (jxc_post_moves returns the
+# same codes).
+UNKNOWN_ITEM, UNKNOWN_LOCATION, NOT_BATCH_TRACKED, BATCH_REQUIRED, BATCH_OF_ANOTHER_ITEM = 1, 2, 3, 4, 5
+
+
+def _reference_error(code: int, n: int) -> InventoryError:
+    if code == UNKNOWN_ITEM:
+        message = _("Line %(n)s: unknown item.")
+    elif code == UNKNOWN_LOCATION:
+        message = _("Line %(n)s: unknown location.")
+    elif code == NOT_BATCH_TRACKED:
+        message = _("Line %(n)s: this item is not tracked by batch.")
+    elif code == BATCH_REQUIRED:
+        message = _("Line %(n)s: this item is tracked by batch; choose a batch.")
+    else:
+        message = _("Line %(n)s: the batch belongs to another item.")
+    return InventoryError(message % {"n": n})
 
 
 def _lock_valuations(item_ids: list[int]) -> dict[int, ItemValuation]:

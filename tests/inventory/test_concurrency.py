@@ -6,13 +6,15 @@ own posting thread opened."""
 
 import threading
 import time
+from contextlib import contextmanager, nullcontext
 from decimal import Decimal
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
-from django.db.utils import InterfaceError, OperationalError
+from django.db.utils import DatabaseError, InterfaceError, OperationalError
 
 from inventory.exceptions import AlreadyPosted, InsufficientStock
 from inventory.ledger_check import ledger_differences
@@ -20,9 +22,17 @@ from inventory.models import ItemValuation, Posting, StockBalance, StockMove
 from inventory.services.posting import MoveLine, post_moves, reverse_posting
 from tests.factories import ItemFactory
 
+from .test_posting_fastpath import posting_path  # noqa: F401 - every test once per posting path
+
+
+def fast_path() -> bool:
+    return settings.INVENTORY_POSTING_FASTPATH
+
+
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
+    pytest.mark.usefixtures("posting_path"),
 ]
 
 JOIN_TIMEOUT = 60  # seconds; a thread still alive after this is a hang, and the test fails
@@ -235,6 +245,29 @@ def test_the_same_posting_reversed_by_eight_threads_at_once_is_reversed_once(cle
     assert ledger_differences() == []
 
 
+@contextmanager
+def trigger_on(table: str, body: str):
+    """A row trigger AFTER UPDATE on `table` running `body` (PL/pgSQL), for the duration of a test:
+    it fires inside jxc_post_moves' last statement, after the moves are inserted — the fast path's
+    equivalent of patching the ORM's bulk_update."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE FUNCTION jxc_test_injected() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} "
+            f"RETURN NULL; END $$; CREATE TRIGGER jxc_test_injected AFTER UPDATE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION jxc_test_injected()"
+        )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DROP TRIGGER IF EXISTS jxc_test_injected ON {table}; DROP FUNCTION IF EXISTS jxc_test_injected()"
+            )
+
+
+MOVES_OF_GI = "(SELECT count(*) FROM inventory_stockmove m JOIN inventory_posting p ON p.id = m.posting_id WHERE p.doc_type = 'GI')"
+
+
 @pytest.mark.parametrize("crashing", [StockBalance, ItemValuation], ids=["balances", "valuations"])
 def test_a_crash_after_the_moves_are_inserted_leaves_nothing_behind(
     monkeypatch, clerk, milk, loc_a, crashing
@@ -251,12 +284,24 @@ def test_a_crash_after_the_moves_are_inserted_leaves_nothing_behind(
         moves_written.append(StockMove.objects.filter(posting__doc_type="GI").count())
         raise RuntimeError("the worker died")
 
-    monkeypatch.setattr(crashing.objects, "bulk_update", crash)
-    with pytest.raises(RuntimeError, match="the worker died"):
+    if not fast_path():
+        monkeypatch.setattr(crashing.objects, "bulk_update", crash)
+        dying = nullcontext()
+    else:  # the same, inside the database function's last statement
+        dying = trigger_on(
+            crashing._meta.db_table,
+            f"RAISE EXCEPTION 'the worker died after % moves', {MOVES_OF_GI};",
+        )
+    with dying, pytest.raises(Exception, match="the worker died") as died:
         post_moves(doc_type="GI", doc_id=7, doc_number="GI-7", lines=issue, user=clerk)
 
     # then the crash came after the insert, and yet no posting, move, balance or value changed
-    assert moves_written == [1]
+    if not fast_path():
+        assert died.type is RuntimeError
+        assert moves_written == [1]
+    else:
+        assert isinstance(died.value, DatabaseError)
+        assert "the worker died after 1 moves" in str(died.value)
     assert snapshot() == before
     assert ledger_differences() == []
 
@@ -267,6 +312,9 @@ def test_a_crash_after_the_moves_are_inserted_leaves_nothing_behind(
         post_moves(doc_type="GI", doc_id=7, doc_number="GI-7", lines=issue, user=clerk)
     assert on_hand(milk, loc_a) == Decimal("6")
     assert valuation(milk) == (Decimal("6"), Decimal("15.00"))  # 25.00 − 25.00 × 4 / 10
+
+
+PAUSE_LOCK = 7_340_999  # an advisory lock the test holds while a posting should pause
 
 
 def test_killing_the_posting_connection_mid_transaction_leaves_nothing_behind(
@@ -288,33 +336,51 @@ def test_killing_the_posting_connection_mid_transaction_leaves_nothing_behind(
         resume.wait(timeout=PAUSE_TIMEOUT)
         return update_balances(objs, fields, **kwargs)
 
-    monkeypatch.setattr(StockBalance.objects, "bulk_update", pause_after_the_insert)
+    if not fast_path():
+        monkeypatch.setattr(StockBalance.objects, "bulk_update", pause_after_the_insert)
+        pausing = nullcontext()
+    else:
+        # inside the database function's last statement: say how many moves are written (in the
+        # backend's application_name), then wait for the advisory lock this test holds
+        pausing = trigger_on(
+            "inventory_stockbalance",
+            f"PERFORM set_config('application_name', 'jxc-paused moves=' || {MOVES_OF_GI}, true); "
+            f"PERFORM pg_advisory_xact_lock({PAUSE_LOCK});",
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [PAUSE_LOCK])
     issue = [MoveLine(milk.pk, loc_a.pk, Decimal("-4"))]
     worker = Worker(lambda: post_moves(doc_type="GI", doc_id=7, doc_number="GI-7", lines=issue, user=clerk))
-    worker.start()
-    try:
-        assert paused.wait(timeout=PAUSE_TIMEOUT), "the posting never reached the pause"
-        assert seen["moves"] == 1  # the move is written, not yet committed
+    with pausing:
+        worker.start()
+        try:
+            if fast_path():
+                seen.update(wait_for_the_paused_backend())
+            assert paused.wait(timeout=PAUSE_TIMEOUT) or "pid" in seen, "the posting never reached the pause"
+            assert seen["moves"] == 1  # the move is written, not yet committed
 
-        # when another connection terminates that posting's backend — that one pid, nothing else
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            assert cursor.fetchone()[0] != seen["pid"]
-            cursor.execute("SELECT pg_terminate_backend(%s)", [seen["pid"]])
-            assert cursor.fetchone()[0] is True
-            deadline = time.monotonic() + PAUSE_TIMEOUT
-            while time.monotonic() < deadline:
-                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [seen["pid"]])
-                if cursor.fetchone()[0] == 0:
-                    break
-                time.sleep(0.05)
-            else:
-                pytest.fail("the terminated backend did not go away")
-    finally:
-        resume.set()
+            # when another connection terminates that posting's backend — that one pid, nothing else
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                assert cursor.fetchone()[0] != seen["pid"]
+                cursor.execute("SELECT pg_terminate_backend(%s)", [seen["pid"]])
+                assert cursor.fetchone()[0] is True
+                deadline = time.monotonic() + PAUSE_TIMEOUT
+                while time.monotonic() < deadline:
+                    cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [seen["pid"]])
+                    if cursor.fetchone()[0] == 0:
+                        break
+                    time.sleep(0.05)
+                else:
+                    pytest.fail("the terminated backend did not go away")
+        finally:
+            resume.set()
+            if fast_path():
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [PAUSE_LOCK])
 
-    # then the posting failed on its dead connection
-    assert isinstance(worker.outcome(), OperationalError | InterfaceError)
+        # then the posting failed on its dead connection
+        assert isinstance(worker.outcome(), OperationalError | InterfaceError)
     # and nothing it wrote survived: no posting, no move, no balance or value change
     assert snapshot() == before
     assert check_ledger_output() == (0, "check_ledger: the ledger is consistent\n")
@@ -324,3 +390,19 @@ def test_killing_the_posting_connection_mid_transaction_leaves_nothing_behind(
     post_moves(doc_type="GI", doc_id=7, doc_number="GI-7", lines=issue, user=clerk)
     assert on_hand(milk, loc_a) == Decimal("6")
     assert ledger_differences() == []
+
+
+def wait_for_the_paused_backend() -> dict:
+    """The backend paused inside jxc_post_moves: its pid and the moves it had written."""
+    deadline = time.monotonic() + PAUSE_TIMEOUT
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT pid, application_name FROM pg_stat_activity "
+                "WHERE application_name LIKE 'jxc-paused moves=%%' AND wait_event_type = 'Lock'"
+            )
+            row = cursor.fetchone()
+            if row is not None:
+                return {"pid": row[0], "moves": int(row[1].split("=")[1])}
+            time.sleep(0.02)
+    pytest.fail("the posting never reached the pause")

@@ -26,7 +26,9 @@ from inventory.models import ItemValuation, Posting, StockBalance, StockMove
 from inventory.services.posting import MoveLine, post_moves, reverse_posting
 from tests.factories import BatchFactory, ItemFactory, LocationFactory, UserFactory, WarehouseFactory
 
-pytestmark = pytest.mark.django_db
+from .test_posting_fastpath import posting_path  # noqa: F401 - every test once per posting path
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("posting_path")]
 
 ZERO = Decimal("0")
 _doc = itertools.count(1)
