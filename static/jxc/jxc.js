@@ -100,10 +100,21 @@
       osc.frequency.value = 440; osc.connect(ctx.destination); osc.start(); osc.stop(ctx.currentTime + 0.25);
     } catch (e) { /* no audio: the message is enough */ }
   }
-  function focusScan() {
+  function focusScan() {  // never clears it: the next code may already be on its way in
     var field = document.getElementById("count-scan-field");
-    if (field) { field.value = ""; field.focus(); }
+    if (field) field.focus();
   }
+  // Enter (or the button) captures the code and empties the field at once, so the scanner can
+  // type the next code while this one travels; the form queues its requests (hx-sync), so fast
+  // scans are neither lost nor reordered.
+  document.addEventListener("submit", function (e) {
+    if (e.target.id !== "count-scan-form") return;
+    e.preventDefault();
+    var field = document.getElementById("count-scan-field");
+    var code = field.value.trim();
+    field.value = "";
+    if (code) htmx.trigger(e.target, "jxc:countscan", {code: code});
+  });
   document.addEventListener("htmx:afterSwap", function (e) {
     if (!document.getElementById("count-scan-form")) return;
     if (e.target.id === "scan-panel" || (e.detail && e.detail.elt && e.detail.elt.id === "count-scan-form")) {
