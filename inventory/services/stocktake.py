@@ -58,7 +58,14 @@ ZERO = Decimal("0")
 QTY_PLACES = Decimal("0.0001")
 MAX_QTY = Decimal("1e14")  # quantity columns: 18 digits, 4 after the point
 # the posting service's lock order (item, location, batch): row locks never wait in a cycle
-LOCK_IN_KEY_ORDER = "ORDER BY item_id, location_id, batch_id FOR SHARE"
+KEY_ORDER = "ORDER BY item_id, location_id, batch_id"
+
+
+def _for_share() -> str:
+    """Row locks are PostgreSQL's; SQLite (the newcomer's default) has none and needs none, as
+    it runs one writing transaction at a time."""
+    return " FOR SHARE" if connection.vendor == "postgresql" else ""
+
 
 ALLOWED = {
     CountStatus.DRAFT: {CountStatus.COUNTING, CountStatus.CANCELLED},
@@ -121,7 +128,12 @@ def _shared(count_id: int) -> StockCount:
     """The header FOR SHARE: recorders run side by side; submit, approve and cancel (FOR UPDATE)
     wait until they are done, and they wait for those."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT id FROM inventory_stockcount WHERE id = %s FOR SHARE", [count_id])
+        cursor.execute(
+            "SELECT id FROM inventory_stockcount WHERE id = %s FOR SHARE"
+            if connection.vendor == "postgresql"
+            else "SELECT id FROM inventory_stockcount WHERE id = %s",
+            [count_id],
+        )
         if cursor.fetchone() is None:
             raise StockCount.DoesNotExist
     return StockCount.objects.select_related("location", "category", "warehouse").get(pk=count_id)
@@ -160,10 +172,14 @@ def _share_query(balances) -> dict[tuple, Decimal]:
     inner, params = balances.order_by().values("id").query.sql_with_params()
     # `inner` is SQL the ORM generated, its parameters kept apart: nothing user-typed in it.
     head = "SELECT id, item_id, location_id, batch_id, on_hand FROM inventory_stockbalance WHERE id IN"
-    sql = f"{head} ({inner}) {LOCK_IN_KEY_ORDER}"
+    sql = f"{head} ({inner}) {KEY_ORDER}{_for_share()}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return {(item, loc, batch): on_hand for _id, item, loc, batch, on_hand in cursor.fetchall()}
+        # SQLite hands a raw decimal column back as a float: go through its text, exactly
+        return {
+            (item, loc, batch): Decimal(str(on_hand)).quantize(QTY_PLACES)
+            for _id, item, loc, batch, on_hand in cursor.fetchall()
+        }
 
 
 def _last_move_id() -> int:
