@@ -1,12 +1,13 @@
-"""post_moves() on PostgreSQL in one round trip: the PL/pgSQL function jxc_post_moves (migration
-0007) does every step of the ORM path in inventory/services/posting.py — period interlock, the
+"""post_moves() on PostgreSQL in one round trip: the PL/pgSQL function jxc_post_moves (migrations
+0007 and 0008) does every step of the ORM path in inventory/services/posting.py — period interlock, the
 Posting row, validation, creating and locking valuations then balances in the same fixed order,
 availability, costing, the hash chain, the moves, balances and valuations — in one statement.
 
 Called outside any transaction, that statement is its own transaction (one round trip); inside
 one, it runs in a savepoint, as the ORM path's atomic block does. A refusal raises SQLSTATE JX001
-in the function, which rolls back whatever it wrote; this module turns it into the same exception
-with the same (translated) message as the ORM path. The costing rules are the ORM path's; the
+in the function, which rolls back whatever it wrote, and so does the unique violation of the
+Posting row of a document posted (or a posting reversed) before; this module turns either into the
+same exception with the same (translated) message as the ORM path. The costing rules are the ORM path's; the
 property test tests/inventory/test_posting_fastpath.py holds the two paths to identical moves,
 hashes, balances, valuations and errors.
 """
@@ -29,6 +30,7 @@ from ..models import Posting
 from .periods import LOCK_KEY, PeriodClosed
 
 REFUSED = "JX001"  # the SQLSTATE of a refusal raised by jxc_post_moves
+UNIQUE_VIOLATION = "23505"  # of the Posting row: the document (or the reversal) was posted before
 CALL = (
     "SELECT jxc_post_moves(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::bigint[], %s::bigint[], %s::bigint[], "
     "%s::numeric[], %s::numeric[], %s::numeric[], %s::integer[], %s::bigint[])"
@@ -58,14 +60,14 @@ def post_moves_pg(
         None if user is None else user.pk,
         None if reverses is None else reverses.pk,
         moved_at,
-        [line.item_id for line in lines],
-        [line.location_id for line in lines],
-        [line.batch_id for line in lines],
-        [Decimal(line.qty) for line in lines],
-        [None if line.unit_cost is None else Decimal(line.unit_cost) for line in lines],
-        [None if line.value is None else Decimal(line.value) for line in lines],
-        [line.mirror_of for line in lines],
-        [line.line_ref for line in lines],
+        _array([line.item_id for line in lines]),
+        _array([line.location_id for line in lines]),
+        _array([line.batch_id for line in lines]),
+        _array([Decimal(line.qty) for line in lines]),
+        _array([None if line.unit_cost is None else Decimal(line.unit_cost) for line in lines]),
+        _array([None if line.value is None else Decimal(line.value) for line in lines]),
+        _array([line.mirror_of for line in lines]),
+        _array([line.line_ref for line in lines]),
     ]
     try:
         if connection.get_autocommit() and not connection.in_atomic_block:
@@ -92,6 +94,25 @@ def post_moves_pg(
     return posting
 
 
+def _array(values: list) -> str | list:
+    """The array's text literal when every element is None, a bigint-sized int or a finite
+    Decimal of sane exponent (the usual case): the server parses it to the same values psycopg's list dumper sends, and
+    writing it here costs a tenth of psycopg's adaptation of a list (its element type looked up
+    per list, per call). Anything else goes to psycopg as the list, as before."""
+    out = []
+    for value in values:
+        kind = type(value)
+        if value is None:
+            out.append("NULL")
+        elif (kind is int and -BIGINT <= value < BIGINT) or (
+            kind is Decimal and value.is_finite() and -1000 < value.adjusted() < 1000
+        ):
+            out.append(str(value))
+        else:
+            return values
+    return "{" + ",".join(out) + "}"
+
+
 class _PreparedCursor(psycopg.Cursor):
     """Binds parameters on the server and prepares the statement on first use: the call is the
     same statement every time. (Django's cursors bind on the client and never prepare.)"""
@@ -112,7 +133,14 @@ def _call(params) -> int:
 
 def _refusal(exc: DatabaseError, *, lines, doc_number, reverses, local_day) -> InventoryError | None:
     cause = exc.__cause__
-    if getattr(cause, "sqlstate", None) != REFUSED:
+    sqlstate = getattr(cause, "sqlstate", None)
+    if sqlstate == UNIQUE_VIOLATION and cause.diag.table_name == Posting._meta.db_table:
+        # The ORM path's answer to the IntegrityError of its Posting INSERT (read after the
+        # function's statement, or savepoint, has been rolled back).
+        if reverses is not None and Posting.objects.filter(reverses=reverses).exists():
+            return AlreadyPosted(_("%(number)s has already been reversed.") % {"number": reverses.doc_number})
+        return AlreadyPosted(_("%(number)s has already been posted.") % {"number": doc_number})
+    if sqlstate != REFUSED:
         return None
     kind, detail = cause.diag.message_primary, cause.diag.message_detail
     if kind == "closed":
@@ -148,3 +176,4 @@ def _refusal(exc: DatabaseError, *, lines, doc_number, reverses, local_day) -> I
 
 
 ZERO = Decimal("0")
+BIGINT = 2**63
