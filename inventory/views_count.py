@@ -28,7 +28,8 @@ from accounts.tables import MasterTable
 from . import services
 from .exceptions import DomainError
 from .forms_count import CountQtyForm, ScanForm, StockCountFilter, StockCountForm
-from .models import CountStatus, Item, ItemBarcode, Location, StockCount, StockCountLine
+from .line_entry import item_for_code
+from .models import CountStatus, Item, Location, StockCount, StockCountLine
 from .selectors import warehouses_for
 from .services.stocktake import location_scope, variances
 
@@ -265,16 +266,17 @@ def stock_count_line_view(request: HttpRequest, pk: int, line_pk: int) -> HttpRe
 
 
 def _lookup(code: str) -> tuple[Item | None, Decimal]:
-    """The item a scanned code stands for and how many base units one scan adds: a pack's
-    barcode adds the pack's factor (1 箱 = 24), the item's own barcode or SKU adds 1."""
-    barcode = ItemBarcode.objects.select_related("item").filter(barcode=code, item__is_active=True).first()
-    if barcode is not None:
-        item = barcode.item
-        if barcode.unit_id and barcode.unit_id != item.base_unit_id:
-            conversion = item.units.filter(unit_id=barcode.unit_id).first()
-            return item, conversion.factor if conversion else Decimal("1")
-        return item, Decimal("1")
-    return Item.objects.filter(sku__iexact=code, is_active=True).first(), Decimal("1")
+    """The item a scanned code stands for (the document screens' rule: barcode, else SKU) and how
+    many base units one scan adds: a pack's barcode adds the pack's factor (1 箱 = 24), the
+    item's own barcode or SKU adds 1."""
+    found = item_for_code(code)
+    if found is None:
+        return None, Decimal("1")
+    item, unit_id = found
+    if unit_id != item.base_unit_id:
+        conversion = item.units.filter(unit_id=unit_id).first()
+        return item, conversion.factor if conversion else Decimal("1")
+    return item, Decimal("1")
 
 
 @require_POST
