@@ -196,7 +196,7 @@ def fefo_candidates(item, warehouse, *, today: date | None = None) -> list[FefoP
         .filter(location__is_active=True)
         .filter(Q(batch__isnull=True) | Q(batch__is_active=True))
         .filter(Q(batch__expiry_date__isnull=True) | Q(batch__expiry_date__gte=today))
-        .select_related("location", "batch")
+        .select_related("location__warehouse", "batch")
         .order_by(
             F("batch__expiry_date").asc(nulls_last=True),
             F("batch__first_received_at").asc(nulls_last=True),
