@@ -107,7 +107,10 @@ def test_choosing_a_batch_item_by_hand_then_fefo_splits_the_quantity(
     page.evaluate("window.__sameScreen = true")
 
     page.locator("#line-0 .ts-control").click()
-    page.keyboard.type("YOG")
+    # tom-select moves the focus into its own search field a moment after the click: type there
+    search = page.locator("#line-0 .ts-control input")
+    expect(search).to_be_focused()
+    search.press_sequentially("YOG")
     expect(page.locator("#line-0 .ts-dropdown .option.active")).to_contain_text("YOG 酸奶")
     page.keyboard.press("Enter")
     # the row comes back with the batch fields, the first batch to take and the FEFO button
