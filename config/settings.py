@@ -196,6 +196,12 @@ JXC_IMPORT_MAX_ROWS = env.int("JXC_IMPORT_MAX_ROWS", default=10_000)
 STOCKTAKE_QTY_THRESHOLD = Decimal(env.str("STOCKTAKE_QTY_THRESHOLD", default="10"))
 STOCKTAKE_VALUE_THRESHOLD = Decimal(env.str("STOCKTAKE_VALUE_THRESHOLD", default="500.00"))
 
+# Purchasing: orders whose total (tax included, CNY) exceeds this wait for a manager's approval;
+# a receipt may bring at most this percentage more than ordered (per line, accepted quantity).
+PURCHASE_APPROVAL_THRESHOLD = Decimal(env.str("PURCHASE_APPROVAL_THRESHOLD", default="10000.00"))
+PURCHASE_OVER_RECEIPT_TOLERANCE = Decimal(env.str("PURCHASE_OVER_RECEIPT_TOLERANCE", default="5"))
+PURCHASE_DEFAULT_TAX_RATE = Decimal(env.str("PURCHASE_DEFAULT_TAX_RATE", default="13"))
+
 # The posting service runs as one database function on PostgreSQL (inventory/services/posting_pg.py);
 # off, it runs through the ORM there too, as it always does on SQLite.
 INVENTORY_POSTING_FASTPATH = env.bool("INVENTORY_POSTING_FASTPATH", default=True)

@@ -2,8 +2,9 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -118,3 +119,399 @@ class SupplierPriceBreak(models.Model):
 
     def __str__(self) -> str:
         return f"≥ {self.min_qty.normalize():f}: {self.price}"
+
+
+# Purchase orders (采购订单) --------------------------------------------------------------------
+
+MONEY = {"max_digits": 18, "decimal_places": 2}
+RATE = {"max_digits": 5, "decimal_places": 2}
+
+
+class OrderStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    PARTIAL = "partial", _("Partially received")
+    RECEIVED = "received", _("Received")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+OPEN_STATUSES = (OrderStatus.APPROVED, OrderStatus.PARTIAL)  # goods may still arrive
+
+
+class PurchaseOrder(models.Model):
+    """An order to one supplier, delivered to one warehouse. Totals are kept on the header (sum of
+    the lines, each line rounded to the fen) so lists and the approval threshold read one row."""
+
+    number = models.CharField(_("number"), max_length=30, unique=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=OrderStatus.choices, default=OrderStatus.DRAFT
+    )
+    supplier = models.ForeignKey(
+        Supplier, verbose_name=_("supplier"), on_delete=models.PROTECT, related_name="orders"
+    )
+    warehouse = models.ForeignKey(
+        "inventory.Warehouse",
+        verbose_name=_("receiving warehouse"),
+        on_delete=models.PROTECT,
+        related_name="purchase_orders",
+    )
+    order_date = models.DateField(_("order date"))
+    expected_date = models.DateField(_("expected date"))
+    reference = models.CharField(_("supplier reference"), max_length=60, blank=True)
+    note = models.TextField(_("notes"), blank=True)
+    total_net = models.DecimalField(_("amount excluding tax"), **MONEY, default=Decimal("0"))
+    total_tax = models.DecimalField(_("tax"), **MONEY, default=Decimal("0"))
+    total = models.DecimalField(_("total"), **MONEY, default=Decimal("0"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("purchase order")
+        verbose_name_plural = _("purchase orders")
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("approve_purchaseorder", _("Can approve purchase orders")),
+            ("receive_purchaseorder", _("Can receive goods against purchase orders")),
+            ("return_purchaseorder", _("Can return goods to suppliers")),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-created_at"]),
+            models.Index(fields=["supplier", "-order_date"]),
+            models.Index(fields=["warehouse", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expected_date__gte=F("order_date")), name="po_expected_after_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(total=F("total_net") + F("total_tax")), name="po_total_is_sum"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("purchasing:order_detail", args=[self.pk])
+
+
+class PurchaseOrderLine(models.Model):
+    """A line in the purchase unit (qty × price per that unit); base_qty is what arrives in stock.
+    received_base_qty and rejected_base_qty are kept by the receiving service under the order's
+    lock; the backorder is base_qty − received_base_qty (rejected goods are still owed)."""
+
+    order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines")
+    item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    factor = models.DecimalField(
+        _("base units per unit"), max_digits=18, decimal_places=6, default=Decimal("1")
+    )
+    qty = models.DecimalField(_("quantity"), **QTY)
+    base_qty = models.DecimalField(_("quantity in base unit"), **QTY)
+    price = models.DecimalField(_("unit price excl. tax"), **PRICE)
+    list_price = models.DecimalField(
+        _("price list price"),
+        **PRICE,
+        null=True,
+        blank=True,
+        help_text=_("What the supplier's price list asked for this quantity when the line was saved."),
+    )
+    tax_rate = models.DecimalField(_("tax rate (%)"), **RATE, default=Decimal("13"))
+    amount = models.DecimalField(_("amount excluding tax"), **MONEY)
+    tax = models.DecimalField(_("tax"), **MONEY)
+    expected_date = models.DateField(_("expected date"))
+    received_base_qty = models.DecimalField(_("accepted (base unit)"), **QTY, default=Decimal("0"))
+    rejected_base_qty = models.DecimalField(_("rejected (base unit)"), **QTY, default=Decimal("0"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("purchase order line")
+        verbose_name_plural = _("purchase order lines")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(qty__gt=0), name="poline_qty_positive"),
+            models.CheckConstraint(condition=Q(base_qty__gt=0), name="poline_base_qty_positive"),
+            models.CheckConstraint(condition=Q(factor__gt=0), name="poline_factor_positive"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="poline_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(tax_rate__gte=0, tax_rate__lte=100), name="poline_tax_rate_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(received_base_qty__gte=0), name="poline_received_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(rejected_base_qty__gte=0), name="poline_rejected_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} × {self.qty}"
+
+    @property
+    def backorder_base_qty(self) -> Decimal:
+        return max(self.base_qty - self.received_base_qty, Decimal("0"))
+
+    @property
+    def total(self) -> Decimal:
+        return self.amount + self.tax
+
+
+class OrderEvent(models.Model):
+    """Every transition of an order, with who and when (the audit trail of the status flow)."""
+
+    order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="events")
+    old_status = models.CharField(_("from"), max_length=10, choices=OrderStatus.choices, blank=True)
+    new_status = models.CharField(_("to"), max_length=10, choices=OrderStatus.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order} {self.old_status} → {self.new_status}"
+
+
+# Receipts against orders (收货/验收入库) and returns to supplier (采购退货) --------------------------
+
+
+class ReceiptStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    POSTED = "posted", _("Posted")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class RejectReason(models.TextChoices):
+    DAMAGED = "damaged", _("Damaged")
+    WRONG_ITEM = "wrong_item", _("Wrong item")
+    QUALITY = "quality", _("Failed inspection")
+    EXPIRED = "expired", _("Expired or short shelf life")
+    OTHER = "other", _("Other")
+
+
+class PurchaseReceipt(models.Model):
+    """Goods received against one purchase order: per line received, accepted and rejected.
+    Only the accepted quantity enters stock, at the order's price converted to the base unit."""
+
+    number = models.CharField(_("number"), max_length=30, unique=True, editable=False)
+    order = models.ForeignKey(
+        PurchaseOrder, verbose_name=_("purchase order"), on_delete=models.PROTECT, related_name="receipts"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReceiptStatus.choices, default=ReceiptStatus.DRAFT
+    )
+    posting_date = models.DateField(_("receipt date"))
+    delivery_note = models.CharField(_("delivery note"), max_length=60, blank=True)
+    note = models.TextField(_("notes"), blank=True)
+    posting = models.OneToOneField(
+        "inventory.Posting", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("posted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("purchase receipt")
+        verbose_name_plural = _("purchase receipts")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["order", "status"]), models.Index(fields=["status", "-posting_date"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("purchasing:receipt_detail", args=[self.pk])
+
+
+class PurchaseReceiptLine(models.Model):
+    """Quantities in the order line's unit; received = accepted + rejected. unit_cost is the
+    order price per base unit; value is what the accepted goods entered stock with (accepted × order
+    price, to the fen), amount and tax what the supplier is owed for them."""
+
+    receipt = models.ForeignKey(PurchaseReceipt, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(
+        PurchaseOrderLine,
+        verbose_name=_("order line"),
+        on_delete=models.PROTECT,
+        related_name="receipt_lines",
+    )
+    location = models.ForeignKey(
+        "inventory.Location", verbose_name=_("put-away location"), on_delete=models.PROTECT, related_name="+"
+    )
+    batch_no = models.CharField(_("batch number"), max_length=40, blank=True)
+    expiry_date = models.DateField(_("expiry date"), null=True, blank=True)
+    production_date = models.DateField(_("production date"), null=True, blank=True)
+    batch = models.ForeignKey(
+        "inventory.Batch",
+        verbose_name=_("batch"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    received_qty = models.DecimalField(_("received"), **QTY, default=Decimal("0"))
+    accepted_qty = models.DecimalField(_("accepted"), **QTY, default=Decimal("0"))
+    rejected_qty = models.DecimalField(_("rejected"), **QTY, default=Decimal("0"))
+    reject_reason = models.CharField(
+        _("reject reason"), max_length=12, choices=RejectReason.choices, blank=True
+    )
+    accepted_base_qty = models.DecimalField(_("accepted (base unit)"), **QTY, default=Decimal("0"))
+    rejected_base_qty = models.DecimalField(_("rejected (base unit)"), **QTY, default=Decimal("0"))
+    unit_cost = models.DecimalField(
+        _("unit cost (base unit)"), max_digits=18, decimal_places=6, default=Decimal("0")
+    )
+    value = models.DecimalField(_("stock value"), **MONEY, default=Decimal("0"))
+    amount = models.DecimalField(_("amount excluding tax"), **MONEY, default=Decimal("0"))
+    tax = models.DecimalField(_("tax"), **MONEY, default=Decimal("0"))
+    returned_base_qty = models.DecimalField(_("returned (base unit)"), **QTY, default=Decimal("0"))
+    returned_value = models.DecimalField(_("returned stock value"), **MONEY, default=Decimal("0"))
+
+    class Meta:
+        verbose_name = _("receipt line")
+        verbose_name_plural = _("receipt lines")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(received_qty=F("accepted_qty") + F("rejected_qty")),
+                name="receiptline_received_is_sum",
+            ),
+            models.CheckConstraint(
+                condition=Q(accepted_qty__gte=0, rejected_qty__gte=0), name="receiptline_qty_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(rejected_qty=0) | ~Q(reject_reason=""), name="receiptline_reject_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=Q(returned_base_qty__gte=0, returned_base_qty__lte=F("accepted_base_qty")),
+                name="receiptline_returned_within_accepted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_line.item} × {self.received_qty}"
+
+
+class ReturnStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    POSTED = "posted", _("Posted")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ReturnReason(models.TextChoices):
+    DEFECTIVE = "defective", _("Defective")
+    DAMAGED = "damaged", _("Damaged")
+    WRONG_ITEM = "wrong_item", _("Wrong item")
+    SURPLUS = "surplus", _("Surplus")
+    EXPIRED = "expired", _("Expired or short shelf life")
+    OTHER = "other", _("Other")
+
+
+class PurchaseReturn(models.Model):
+    """Goods sent back to the supplier from one posted receipt (采购退货). Stock leaves at the cost
+    it came in with; the amount (at the order price, tax included) is what the supplier is no
+    longer owed."""
+
+    number = models.CharField(_("number"), max_length=30, unique=True, editable=False)
+    receipt = models.ForeignKey(
+        PurchaseReceipt, verbose_name=_("receipt"), on_delete=models.PROTECT, related_name="returns"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReturnStatus.choices, default=ReturnStatus.DRAFT
+    )
+    posting_date = models.DateField(_("return date"))
+    reason = models.CharField(_("reason"), max_length=12, choices=ReturnReason.choices)
+    note = models.TextField(_("notes"), blank=True)
+    amount = models.DecimalField(_("amount incl. tax"), **MONEY, default=Decimal("0"))
+    posting = models.OneToOneField(
+        "inventory.Posting", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("posted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("return to supplier")
+        verbose_name_plural = _("returns to supplier")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("purchasing:return_detail", args=[self.pk])
+
+
+class PurchaseReturnLine(models.Model):
+    purchase_return = models.ForeignKey(PurchaseReturn, on_delete=models.CASCADE, related_name="lines")
+    receipt_line = models.ForeignKey(
+        PurchaseReceiptLine,
+        verbose_name=_("receipt line"),
+        on_delete=models.PROTECT,
+        related_name="return_lines",
+    )
+    qty = models.DecimalField(_("quantity"), **QTY)
+    base_qty = models.DecimalField(_("quantity in base unit"), **QTY)
+    value = models.DecimalField(_("cost value"), **MONEY)
+    amount = models.DecimalField(_("amount incl. tax"), **MONEY)
+
+    class Meta:
+        verbose_name = _("return line")
+        verbose_name_plural = _("return lines")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(qty__gt=0), name="returnline_qty_positive"),
+            models.CheckConstraint(condition=Q(base_qty__gt=0), name="returnline_base_qty_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.receipt_line} × {self.qty}"

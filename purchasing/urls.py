@@ -1,7 +1,7 @@
 from accounts.crud import crud_urls
 from accounts.dataio import dataio_urls
 
-from . import views
+from . import urls_performance, urls_po_excel, urls_reorder, views
 from .filters import SupplierFilter
 from .models import Supplier, SupplierItem
 from .resources import SupplierResource
@@ -28,3 +28,5 @@ urlpatterns = [
     ),
     *dataio_urls(SupplierResource, filterset_class=SupplierFilter),
 ]
+
+urlpatterns += urls_reorder.urlpatterns + urls_performance.urlpatterns + urls_po_excel.urlpatterns

@@ -39,6 +39,7 @@ def roles(db):
     importlib.import_module("accounts.migrations.0003_stock_roles").assign(Group, Permission)
     importlib.import_module("accounts.migrations.0004_period_roles").assign(Group, Permission)
     importlib.import_module("accounts.migrations.0005_stocktake_roles").assign(Group, Permission)
+    importlib.import_module("accounts.migrations.0006_purchasing_roles").assign(Group, Permission)
 
 
 @pytest.fixture

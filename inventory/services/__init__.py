@@ -12,6 +12,7 @@ from .documents import (
     document_reverse,
     document_set_lines,
     document_submit,
+    inbound_batch,
 )
 from .master import category_save, location_save
 from .numbering import next_number
@@ -41,6 +42,7 @@ __all__ = [
     "document_reverse",
     "document_set_lines",
     "document_submit",
+    "inbound_batch",
     "location_save",
     "next_number",
     "opening_stock_post",

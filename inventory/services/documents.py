@@ -215,15 +215,42 @@ def _batch(doc: StockDocument, line: LineInput, n: int) -> Batch | None:
             _("Line %(n)s: batch %(batch)s of %(item)s does not exist.")
             % {"n": n, "batch": number, "item": line.item}
         )
-    if line.item.tracking == Tracking.BATCH_EXPIRY and not line.expiry_date:
-        raise InventoryError(
-            _("Line %(n)s: %(item)s is tracked by expiry date; enter it.") % {"n": n, "item": line.item}
-        )
-    return Batch.objects.create(
+    return inbound_batch(
         item=line.item,
         batch_no=number,
         expiry_date=line.expiry_date,
         production_date=line.production_date,
+        n=n,
+    )
+
+
+def inbound_batch(
+    *, item: Item, batch_no: str, expiry_date=None, production_date=None, n: int
+) -> Batch | None:
+    """The batch goods arrive in (receipts, gains, purchase receipts): the item's batch of that
+    number, or a new one; an item tracked by expiry needs the expiry date of a new batch.
+    None for an item not tracked by batch. `n` is the line number for messages."""
+    if item.tracking == Tracking.NONE:
+        return None
+    number = batch_no.strip()
+    if not number:
+        raise InventoryError(
+            _("Line %(n)s: %(item)s is tracked by batch; enter the batch number.") % {"n": n, "item": item}
+        )
+    batch = Batch.objects.filter(item=item, batch_no=number).first()
+    if batch is not None:
+        return batch
+    if item.tracking == Tracking.BATCH_EXPIRY and not expiry_date:
+        raise InventoryError(
+            _("Line %(n)s: %(item)s is tracked by expiry date; enter it.") % {"n": n, "item": item}
+        )
+    if expiry_date and production_date and expiry_date < production_date:
+        raise InventoryError(_("Line %(n)s: the expiry date lies before the production date.") % {"n": n})
+    return Batch.objects.create(
+        item=item,
+        batch_no=number,
+        expiry_date=expiry_date,
+        production_date=production_date,
         first_received_at=timezone.now(),
     )
 

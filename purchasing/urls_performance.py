@@ -1,0 +1,3 @@
+"""URLs of purchasing/views_performance.py (included by purchasing/urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of purchasing/views_po_excel.py (included by purchasing/urls.py)."""
+
+urlpatterns: list = []
