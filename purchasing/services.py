@@ -510,7 +510,7 @@ def receipt_post(*, receipt_id: int, user) -> PurchaseReceipt:
         raise PurchasingError(_("The receipt date cannot be before the order date."))
     if receipt.posting_date > timezone.localdate():
         raise PurchasingError(_("The receipt date cannot be in the future."))
-    order_lines = {ol.pk: ol for ol in order.lines.all()}
+    order_lines = {ol.pk: ol for ol in order.lines.select_related("item__base_unit")}
     accepted_now: dict[int, Decimal] = {}
     moves: list[MoveLine] = []
     for n, ln in enumerate(lines, start=1):
@@ -521,12 +521,13 @@ def receipt_post(*, receipt_id: int, user) -> PurchaseReceipt:
         if ol.received_base_qty + accepted_now[ol.pk] > allowed_base_qty(ol):
             raise PurchasingError(
                 _(
-                    "Line %(n)s: %(item)s ordered %(ordered)s, received before %(before)s, now %(now)s — "
-                    "more than the %(tol)s%% over-receipt tolerance allows (at most %(allowed)s in all)."
+                    "Line %(n)s: %(item)s ordered %(ordered)s %(unit)s, received before %(before)s, now "
+                    "%(now)s — more than the %(tol)s%% over-receipt tolerance allows (at most %(allowed)s in all)."
                 )
                 % {
                     "n": n,
                     "item": ol.item,
+                    "unit": ol.item.base_unit.name,
                     "ordered": fmt_qty(ol.base_qty),
                     "before": fmt_qty(ol.received_base_qty),
                     "now": fmt_qty(accepted_now[ol.pk]),
