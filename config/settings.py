@@ -196,6 +196,10 @@ JXC_IMPORT_MAX_ROWS = env.int("JXC_IMPORT_MAX_ROWS", default=10_000)
 STOCKTAKE_QTY_THRESHOLD = Decimal(env.str("STOCKTAKE_QTY_THRESHOLD", default="10"))
 STOCKTAKE_VALUE_THRESHOLD = Decimal(env.str("STOCKTAKE_VALUE_THRESHOLD", default="500.00"))
 
+# The company printed on documents sent out (purchase orders, delivery notes).
+JXC_COMPANY_NAME = env.str("JXC_COMPANY_NAME", default="")
+JXC_COMPANY_ADDRESS = env.str("JXC_COMPANY_ADDRESS", default="")
+
 # Purchasing: orders whose total (tax included, CNY) exceeds this wait for a manager's approval;
 # a receipt may bring at most this percentage more than ordered (per line, accepted quantity).
 PURCHASE_APPROVAL_THRESHOLD = Decimal(env.str("PURCHASE_APPROVAL_THRESHOLD", default="10000.00"))

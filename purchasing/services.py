@@ -87,6 +87,16 @@ def unit_factor(item: Item, unit_id: int) -> Decimal | None:
     return conversion.factor if conversion else None
 
 
+def break_price(si: SupplierItem, qty: Decimal) -> Decimal:
+    """The price per the supplier item's own unit for `qty` of that unit: the highest quantity
+    break not above the quantity replaces the base price (breaks prefetched or not)."""
+    price = si.price
+    for brk in si.price_breaks.all():  # ordered by min_qty
+        if qty >= brk.min_qty:
+            price = brk.price
+    return price.quantize(PRICE_PLACES, rounding=ROUND_HALF_UP)
+
+
 def list_price(supplier: Supplier, item: Item, unit_id: int, qty: Decimal) -> ListPrice | None:
     """What the supplier's price list asks per `unit_id` when `qty` of them are ordered: the
     supplier item in that unit, else in another unit converted; the highest quantity break not
@@ -104,11 +114,7 @@ def list_price(supplier: Supplier, item: Item, unit_id: int, qty: Decimal) -> Li
     list_factor = unit_factor(item, si.unit_id)
     if order_factor is None or list_factor is None:
         return None
-    qty_in_list_unit = Decimal(qty) * order_factor / list_factor
-    price = si.price
-    for brk in si.price_breaks.all():  # ordered by min_qty
-        if qty_in_list_unit >= brk.min_qty:
-            price = brk.price
+    price = break_price(si, Decimal(qty) * order_factor / list_factor)
     per_order_unit = (price * order_factor / list_factor).quantize(PRICE_PLACES, rounding=ROUND_HALF_UP)
     return ListPrice(per_order_unit, si)
 
@@ -428,6 +434,43 @@ def _require_draft_receipt(receipt: PurchaseReceipt) -> None:
         )
 
 
+def _receipt_row(
+    order: PurchaseOrder, ol: PurchaseOrderLine | None, line: ReceiptLineInput, n: int, location
+):
+    """Check one counted line; returns the field values of its receipt line."""
+    if ol is None:
+        raise PurchasingError(_("Line %(n)s is not a line of %(number)s.") % {"n": n, "number": order.number})
+    accepted, rejected = Decimal(line.accepted_qty), Decimal(line.rejected_qty or 0)
+    if accepted < 0 or rejected < 0:
+        raise PurchasingError(_("Line %(n)s: quantities cannot be negative.") % {"n": n})
+    if accepted * ol.factor >= MAX_QTY or rejected * ol.factor >= MAX_QTY:
+        raise PurchasingError(_("Line %(n)s: the quantity or its value is too large.") % {"n": n})
+    if rejected > 0 and not line.reject_reason:
+        raise PurchasingError(
+            _("Line %(n)s: say why %(qty)s of %(item)s were rejected.")
+            % {"n": n, "qty": fmt_qty(rejected), "item": ol.item}
+        )
+    if (
+        location is None
+        or location.warehouse_id != order.warehouse_id
+        or location.kind == LocationKind.TRANSIT
+    ):
+        raise PurchasingError(
+            _("Line %(n)s: put the goods away in a location of %(wh)s.") % {"n": n, "wh": order.warehouse}
+        )
+    return {
+        "order_line": ol,
+        "location_id": location.pk,
+        "batch_no": line.batch_no.strip(),
+        "expiry_date": line.expiry_date,
+        "production_date": line.production_date,
+        "received_qty": accepted + rejected,
+        "accepted_qty": accepted,
+        "rejected_qty": rejected,
+        "reject_reason": line.reject_reason if rejected > 0 else "",
+    }
+
+
 @transaction.atomic
 def receipt_set_lines(*, receipt_id: int, lines: list[ReceiptLineInput], user=None) -> PurchaseReceipt:
     """Save what the clerk counted on a draft receipt (replaces its lines). Checks what can be
@@ -435,52 +478,106 @@ def receipt_set_lines(*, receipt_id: int, lines: list[ReceiptLineInput], user=No
     order, receipt = _locked_receipt(receipt_id)
     _require_draft_receipt(receipt)
     order_lines = {ln.pk: ln for ln in order.lines.select_related("item")}
-    locations = {
-        pk: (warehouse_id, kind)
-        for pk, warehouse_id, kind in Location.objects.filter(
-            pk__in={ln.location_id for ln in lines}
-        ).values_list("pk", "warehouse_id", "kind")
-    }
-    rows = []
-    for n, line in enumerate(lines, start=1):
-        ol = order_lines.get(line.order_line_id)
-        if ol is None:
-            raise PurchasingError(
-                _("Line %(n)s is not a line of %(number)s.") % {"n": n, "number": order.number}
-            )
-        accepted, rejected = Decimal(line.accepted_qty), Decimal(line.rejected_qty)
-        if accepted < 0 or rejected < 0:
-            raise PurchasingError(_("Line %(n)s: quantities cannot be negative.") % {"n": n})
-        if accepted * ol.factor >= MAX_QTY or rejected * ol.factor >= MAX_QTY:
-            raise PurchasingError(_("Line %(n)s: the quantity or its value is too large.") % {"n": n})
-        if rejected > 0 and not line.reject_reason:
-            raise PurchasingError(
-                _("Line %(n)s: say why %(qty)s of %(item)s were rejected.")
-                % {"n": n, "qty": fmt_qty(rejected), "item": ol.item}
-            )
-        warehouse_id, kind = locations.get(line.location_id, (None, None))
-        if warehouse_id != order.warehouse_id or kind == LocationKind.TRANSIT:
-            raise PurchasingError(
-                _("Line %(n)s: put the goods away in a location of %(wh)s.") % {"n": n, "wh": order.warehouse}
-            )
-        rows.append(
-            PurchaseReceiptLine(
-                receipt=receipt,
-                order_line=ol,
-                location_id=line.location_id,
-                batch_no=line.batch_no.strip(),
-                expiry_date=line.expiry_date,
-                production_date=line.production_date,
-                received_qty=accepted + rejected,
-                accepted_qty=accepted,
-                rejected_qty=rejected,
-                reject_reason=line.reject_reason if rejected > 0 else "",
-            )
+    locations = Location.objects.in_bulk({ln.location_id for ln in lines})
+    rows = [
+        PurchaseReceiptLine(
+            receipt=receipt,
+            **_receipt_row(
+                order, order_lines.get(line.order_line_id), line, n, locations.get(line.location_id)
+            ),
         )
+        for n, line in enumerate(lines, start=1)
+    ]
     receipt.lines.all().delete()
     PurchaseReceiptLine.objects.bulk_create(rows)
     receipt.save(update_fields=["updated_at"])
     return receipt
+
+
+@transaction.atomic
+def receipt_update_line(
+    *, receipt_id: int, line_id: int, line: ReceiptLineInput, user=None
+) -> PurchaseReceiptLine:
+    """Save one line of a draft receipt as the clerk edits it on the receiving screen."""
+    order, receipt = _locked_receipt(receipt_id)
+    _require_draft_receipt(receipt)
+    row = receipt.lines.select_related("order_line__item").filter(pk=line_id).first()
+    if row is None:
+        raise PurchasingError(_("This line is not on %(number)s.") % {"number": receipt.number})
+    n = list(receipt.lines.values_list("pk", flat=True)).index(row.pk) + 1
+    location = Location.objects.filter(pk=line.location_id).first()
+    for name, value in _receipt_row(order, row.order_line, line, n, location).items():
+        setattr(row, name, value)
+    row.save()
+    return row
+
+
+@dataclass
+class ScanResult:
+    """What a scan on the receiving screen did: counted a line, chose a bin, or was refused."""
+
+    ok: bool
+    message: str
+    line: PurchaseReceiptLine | None = None
+    location: Location | None = None
+
+
+def outstanding(ol: PurchaseOrderLine) -> Decimal:
+    """What is still to come on an order line, in its own unit."""
+    return (max(ol.base_qty - ol.received_base_qty, Decimal("0")) / ol.factor).quantize(
+        QTY_PLACES, rounding=ROUND_HALF_UP
+    )
+
+
+@transaction.atomic
+def receipt_scan(*, receipt_id: int, code: str, location_id: int | None = None, user=None) -> ScanResult:
+    """A scan on the receiving screen: a bin label of the order's warehouse chooses where the
+    next goods go; an item's barcode or SKU adds one of the scanned unit (a case barcode adds a
+    case) to the accepted quantity of that item's line, put away in the chosen bin. A code that
+    is neither, or an item not on the order, is refused and changes nothing."""
+    from inventory.line_entry import item_for_code
+
+    order, receipt = _locked_receipt(receipt_id)
+    _require_draft_receipt(receipt)
+    code = code.strip()
+    if not code:
+        return ScanResult(False, _("Scan a barcode, a SKU or a bin label."))
+    bins = Location.objects.filter(warehouse=order.warehouse, is_active=True).exclude(
+        kind=LocationKind.TRANSIT
+    )
+    location = bins.filter(code__iexact=code).first() or bins.filter(path__iexact=code).first()
+    if location is not None:
+        return ScanResult(True, _("Putting away in %(path)s.") % {"path": location.path}, location=location)
+    found = item_for_code(code)
+    if found is None:
+        return ScanResult(False, _("No item or bin has the code %(code)s.") % {"code": code})
+    item, unit_id = found
+    lines = list(receipt.lines.select_related("order_line__item", "order_line__unit", "location"))
+    mine = [ln for ln in lines if ln.order_line.item_id == item.pk]
+    if not mine:
+        return ScanResult(False, _("%(item)s is not on %(order)s.") % {"item": item, "order": order.number})
+    open_lines = [ln for ln in mine if ln.accepted_qty < outstanding(ln.order_line)]
+    row = (open_lines or mine)[0]
+    ol = row.order_line
+    scanned = unit_factor(item, unit_id) or Decimal("1")
+    row.accepted_qty = (row.accepted_qty + scanned / ol.factor).quantize(QTY_PLACES, rounding=ROUND_HALF_UP)
+    row.received_qty = row.accepted_qty + row.rejected_qty
+    if location_id:
+        chosen = bins.filter(pk=location_id).first()
+        if chosen is not None:
+            row.location = chosen
+    row.save()
+    return ScanResult(
+        True,
+        _("%(item)s: %(qty)s of %(due)s %(unit)s.")
+        % {
+            "item": item,
+            "qty": fmt_qty(row.accepted_qty),
+            "due": fmt_qty(outstanding(ol)),
+            "unit": ol.unit.name,
+        },
+        line=row,
+    )
 
 
 def tolerance() -> Decimal:

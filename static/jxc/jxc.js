@@ -143,3 +143,43 @@
   });
 })();
 // ---- end of stocktake block ----------------------------------------------------------------
+
+// ---- Receiving against a purchase order (收货) -----------------------------------------------
+// As on the counting sheet: Enter captures the code and empties the field at once; the form
+// queues its requests; a refused scan beeps and says why; the field keeps the focus.
+(function () {
+  function beep() {
+    try {
+      var ctx = new (window.AudioContext || window.webkitAudioContext)();
+      var osc = ctx.createOscillator();
+      osc.frequency.value = 440; osc.connect(ctx.destination); osc.start(); osc.stop(ctx.currentTime + 0.25);
+    } catch (e) { /* no audio: the message is enough */ }
+  }
+  function focusScan() {
+    var field = document.getElementById("receipt-scan-field");
+    if (field) field.focus();
+  }
+  document.addEventListener("submit", function (e) {
+    if (e.target.id !== "receipt-scan-form") return;
+    e.preventDefault();
+    var field = document.getElementById("receipt-scan-field");
+    var code = field.value.trim();
+    field.value = "";
+    if (code) htmx.trigger(e.target, "jxc:receiptscan", {code: code});
+  });
+  document.addEventListener("htmx:afterSwap", function (e) {
+    if (!document.getElementById("receipt-scan-form")) return;
+    if (e.target.id === "receipt-scan-panel") {
+      if (document.querySelector("#receipt-scan-panel .scan-error")) beep();
+      focusScan();
+    }
+  });
+  // A refused scan answers 422 with the message: show it (htmx does not swap errors by default).
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    if (e.detail.xhr.status === 422 && document.getElementById("receipt-scan-form")) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    }
+  });
+})();
+// ---- end of receiving block ----------------------------------------------------------------
