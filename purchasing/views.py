@@ -31,6 +31,10 @@ class SupplierDetail(crud.MasterDetailView):
         ctx["supplier_items"] = self.object.supplier_items.select_related("item", "unit").prefetch_related(
             "price_breaks"
         )
+        if self.request.user.has_perm("purchasing.view_purchaseorder"):
+            from .views_performance import supplier_performance_card
+
+            ctx["performance"] = supplier_performance_card(self.object)
         return ctx
 
 
