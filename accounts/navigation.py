@@ -40,6 +40,12 @@ SECTIONS: tuple[Section, ...] = (
                 "file-earmark-text",
             ),
             Entry(
+                _("Receiving"),
+                "purchasing:receipt_list",
+                "purchasing.view_purchasereceipt",
+                "box-arrow-in-down",
+            ),
+            Entry(
                 _("Stocktakes"), "inventory:stockcount_list", "inventory.view_stockcount", "clipboard-check"
             ),
             Entry(
@@ -66,6 +72,18 @@ SECTIONS: tuple[Section, ...] = (
         _("Purchasing"),
         "cart",
         (
+            Entry(
+                _("Reorder suggestions"), "purchasing:reorder", "purchasing.add_purchaseorder", "cart-plus"
+            ),
+            Entry(
+                _("Purchase orders"), "purchasing:order_list", "purchasing.view_purchaseorder", "cart-check"
+            ),
+            Entry(
+                _("Supplier performance"),
+                "purchasing:supplier_performance",
+                "purchasing.view_purchaseorder",
+                "speedometer2",
+            ),
             Entry(_("Suppliers"), "purchasing:supplier_list", "purchasing.view_supplier", "truck"),
             Entry(
                 _("Supplier items"), "purchasing:supplieritem_list", "purchasing.view_supplieritem", "tags"

@@ -60,6 +60,7 @@ ACTIONS = {
 # suites: import/export, and the stock screens (tests/inventory/test_stock_views.py).
 OTHER_SCREENS = re.compile(
     r"_(import|export)(_\w+)?$|^inventory:(stockdocument|stockcount|stock|scan|period|opening)_"
+    r"|^purchasing:(order|receipt|return|reorder|supplier_performance)"
 )
 
 
@@ -293,10 +294,16 @@ INVENTORY_NAV = [
     "inventory:location_list",
     "inventory:batch_list",
 ]
-PURCHASING_NAV = ["purchasing:supplier_list", "purchasing:supplieritem_list"]
+PURCHASING_NAV = [
+    "purchasing:reorder",
+    "purchasing:order_list",
+    "purchasing:supplier_performance",
+    "purchasing:supplier_list",
+    "purchasing:supplieritem_list",
+]
 SALES_NAV = ["sales:customer_list", "sales:pricelevel_list"]
 SYSTEM_NAV = ["admin:accounts_user_changelist", "admin:index"]
-STOCK_NAV = ["inventory:stock_on_hand", "inventory:stockdocument_list"]
+STOCK_NAV = ["inventory:stock_on_hand", "inventory:stockdocument_list", "purchasing:receipt_list"]
 COUNT_NAV = ["inventory:stockcount_list"]  # stocktakes: clerks, managers, administrators
 VALUE_NAV = ["inventory:stock_valuation"]  # whoever may see stock values (not sales, not clerks)
 NAV = {
