@@ -22,11 +22,13 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):
-        if create and extracted:
+        if not create:
+            return
+        if extracted:
             self.groups.set(Group.objects.filter(name__in=extracted))
             if "administrator" in extracted:
                 self.is_staff = True
-            self.save()
+        self.save()  # also keeps the password set above (post-generation saves are skipped)
 
 
 class UnitFactory(factory.django.DjangoModelFactory):

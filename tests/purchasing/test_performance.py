@@ -351,7 +351,6 @@ def test_the_card_is_left_out_for_those_who_may_not_see_orders(history, roles):
     from django.test import Client
 
     user = UserFactory(username="reader")
-    user.save()  # without roles the factory does not save the password it set, and the login would not hold
     user.user_permissions.add(Permission.objects.get(codename="view_supplier"))
     client = Client()
     client.force_login(user)
