@@ -62,6 +62,11 @@ def get_cases():
         ("purchasing:receipt_edit", "draft", {**DOCK_A, "purchasing": 403, "clerk_b": 404}),
         ("purchasing:return_create", "posted", OFFICE),
         ("purchasing:return_detail", "return", OFFICE),
+        ("purchasing:order_export", "order", OFFICE),
+        ("purchasing:order_import", "order", OFFICE),  # the order is not a draft: the page says so
+        ("purchasing:order_import_template", None, OFFICE),
+        ("purchasing:reorder", None, OFFICE),
+        ("purchasing:supplier_performance", None, OFFICE),
     ]
 
 
@@ -86,7 +91,28 @@ POST_CASES = [
     ("purchasing:receipt_start", (), {"clerk_a", "clerk_b", "manager", "administrator"}),
     ("purchasing:receipt_scan", ("draft",), {"clerk_a", "manager", "administrator"}),
     ("purchasing:receipt_action", ("draft", "cancel"), {"clerk_a", "manager", "administrator"}),
+    ("purchasing:receipt_line", ("draft", "line"), {"clerk_a", "manager", "administrator"}),
 ]
+# Master data and its import/export have their own table (tests/test_master_data_access.py).
+MASTER = re.compile(
+    r"^purchasing:(supplier|supplieritem)_(list|detail|create|update|toggle|import|export|import_template)$"
+)
+
+
+def test_every_purchasing_url_is_in_one_of_the_tables():
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def names(resolver, namespace=None):
+        for p in resolver.url_patterns:
+            if isinstance(p, URLResolver):
+                yield from names(p, p.namespace or namespace)
+            elif isinstance(p, URLPattern) and p.name and namespace:
+                yield f"{namespace}:{p.name}"
+
+    found = {n for n in names(get_resolver()) if n.startswith("purchasing:") and not MASTER.match(n)}
+    tabled = {name for name, _key, _expected in get_cases()} | {name for name, _args, _roles in POST_CASES}
+    assert found - tabled == set(), "purchasing URLs missing from the role tables"
+    assert tabled - found == set()
 
 
 @pytest.mark.parametrize("role", ["sales", "purchasing", "clerk_b"])
@@ -96,6 +122,8 @@ def test_posts_are_refused_to_roles_without_the_right(role, world, client_for):
         if role in allowed:
             continue
         resolved = [world[a].pk if a in world else a for a in args]
+        if "line" in args:
+            resolved = [world["draft"].pk, world["draft"].lines.first().pk]
         status = client.post(reverse(name, args=resolved), {"code": "x"}).status_code
         assert status in (403, 404), (name, role, status)
     world["draft"].refresh_from_db()
