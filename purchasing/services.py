@@ -467,7 +467,7 @@ def _receipt_row(
         "received_qty": accepted + rejected,
         "accepted_qty": accepted,
         "rejected_qty": rejected,
-        "reject_reason": line.reject_reason if rejected > 0 else "",
+        "reject_reason": line.reject_reason,  # kept while editing (chosen before the quantity); cleared on posting
     }
 
 
@@ -614,6 +614,8 @@ def receipt_post(*, receipt_id: int, user) -> PurchaseReceipt:
         ol = order_lines[ln.order_line_id]
         ln.accepted_base_qty = (ln.accepted_qty * ol.factor).quantize(QTY_PLACES, rounding=ROUND_HALF_UP)
         ln.rejected_base_qty = (ln.rejected_qty * ol.factor).quantize(QTY_PLACES, rounding=ROUND_HALF_UP)
+        if ln.rejected_qty == 0:
+            ln.reject_reason = ""
         accepted_now[ol.pk] = accepted_now.get(ol.pk, Decimal("0")) + ln.accepted_base_qty
         if ol.received_base_qty + accepted_now[ol.pk] > allowed_base_qty(ol):
             raise PurchasingError(
@@ -669,7 +671,16 @@ def receipt_post(*, receipt_id: int, user) -> PurchaseReceipt:
     receipt.lines.exclude(pk__in=[ln.pk for ln in lines]).delete()  # lines with nothing received
     PurchaseReceiptLine.objects.bulk_update(
         lines,
-        ["accepted_base_qty", "rejected_base_qty", "unit_cost", "amount", "tax", "value", "batch"],
+        [
+            "accepted_base_qty",
+            "rejected_base_qty",
+            "reject_reason",
+            "unit_cost",
+            "amount",
+            "tax",
+            "value",
+            "batch",
+        ],
     )
     PurchaseOrderLine.objects.bulk_update(
         list(order_lines.values()), ["received_base_qty", "rejected_base_qty"]

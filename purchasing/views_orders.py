@@ -400,7 +400,10 @@ def receipt_line_view(request: HttpRequest, pk: int, line_pk: int) -> HttpRespon
             form = _line_form(line)
         except DomainError as exc:
             form.add_error(None, exc.message)
-    response = render(request, "purchasing/_receipt_line.html", {"f": form, "receipt": receipt})
+    # the head (counted, complete) and the errors only: the inputs stay as the clerk left them
+    if form.errors:
+        form.line = line  # the saved line: the head shows what is stored, the errors what was refused
+    response = render(request, "purchasing/_receipt_line_saved.html", {"f": form, "receipt": receipt})
     if form.errors:
         response.status_code = 422
     return response

@@ -174,6 +174,19 @@
       focusScan();
     }
   });
+  // Posting waits for the line edits still on their way (a quantity typed, then "post" clicked
+  // at once: the change saves first), so what the clerk saw is what is posted.
+  var inflight = 0;
+  document.addEventListener("htmx:beforeRequest", function () { inflight++; });
+  document.addEventListener("htmx:afterRequest", function () { inflight = Math.max(0, inflight - 1); });
+  document.addEventListener("submit", function (e) {
+    if (!e.target.matches || !e.target.matches("form[data-after-saves]") || inflight === 0) return;
+    e.preventDefault();
+    var form = e.target;
+    var wait = setInterval(function () {
+      if (inflight === 0) { clearInterval(wait); form.submit(); }
+    }, 50);
+  });
   // A refused scan answers 422 with the message: show it (htmx does not swap errors by default).
   document.addEventListener("htmx:beforeSwap", function (e) {
     if (e.detail.xhr.status === 422 && document.getElementById("receipt-scan-form")) {

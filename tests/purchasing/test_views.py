@@ -230,7 +230,9 @@ def test_a_clerk_receives_by_scanner(
     assert "Putting away in B-07." in answer and f'name="location" value="{dock.pk}"' in answer
     for _ in range(3):  # three cases
         answer = clerk.post(scan, {"code": "6900000000017", "location": dock.pk}).content.decode()
-    assert "MILK 纯牛奶: 3 of 3 箱." in answer and "border-success" in answer  # the line turns green
+    assert (
+        "MILK 纯牛奶: 3 of 3 箱." in answer and "text-bg-success complete" in answer
+    )  # the line turns green
     answer = clerk.post(scan, {"code": "6900000000024", "location": dock.pk}).content.decode()
     assert "MILK 纯牛奶: 3.0417 of 3 箱." in answer  # one bottle is 1/24 of a case
     wrong = clerk.post(scan, {"code": "NOPE-1", "location": dock.pk})
