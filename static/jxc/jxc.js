@@ -88,18 +88,33 @@
   });
 })();
 
+// ---- Shared by the scanner screens (counting sheet, receiving) ------------------------------
+// A short beep for a refused scan; and a scan form whose Enter (or button) captures the code and
+// empties the field at once, so the scanner can type the next code while this one travels.
+window.jxcBeep = function () {
+  try {
+    var ctx = new (window.AudioContext || window.webkitAudioContext)();
+    var osc = ctx.createOscillator();
+    osc.frequency.value = 440; osc.connect(ctx.destination); osc.start(); osc.stop(ctx.currentTime + 0.25);
+  } catch (e) { /* no audio: the message is enough */ }
+};
+window.jxcScanForm = function (formId, fieldId, eventName) {
+  document.addEventListener("submit", function (e) {
+    if (e.target.id !== formId) return;
+    e.preventDefault();
+    var field = document.getElementById(fieldId);
+    var code = field.value.trim();
+    field.value = "";
+    if (code) htmx.trigger(e.target, eventName, {code: code});
+  });
+};
+
 // ---- Stocktake counting sheet (盘点) -------------------------------------------------------
 // The scan form posts through htmx; after each answer the code field is emptied and focused
 // again for the next Enter-terminated scan, and a wrong scan beeps. A batch typed for one scan
 // is cleared after it was used.
 (function () {
-  function beep() {
-    try {
-      var ctx = new (window.AudioContext || window.webkitAudioContext)();
-      var osc = ctx.createOscillator();
-      osc.frequency.value = 440; osc.connect(ctx.destination); osc.start(); osc.stop(ctx.currentTime + 0.25);
-    } catch (e) { /* no audio: the message is enough */ }
-  }
+  var beep = window.jxcBeep;
   function focusScan() {  // never clears it: the next code may already be on its way in
     var field = document.getElementById("count-scan-field");
     if (field) field.focus();
@@ -107,14 +122,7 @@
   // Enter (or the button) captures the code and empties the field at once, so the scanner can
   // type the next code while this one travels; the form queues its requests (hx-sync), so fast
   // scans are neither lost nor reordered.
-  document.addEventListener("submit", function (e) {
-    if (e.target.id !== "count-scan-form") return;
-    e.preventDefault();
-    var field = document.getElementById("count-scan-field");
-    var code = field.value.trim();
-    field.value = "";
-    if (code) htmx.trigger(e.target, "jxc:countscan", {code: code});
-  });
+  window.jxcScanForm("count-scan-form", "count-scan-field", "jxc:countscan");
   document.addEventListener("htmx:afterSwap", function (e) {
     if (!document.getElementById("count-scan-form")) return;
     if (e.target.id === "scan-panel" || (e.detail && e.detail.elt && e.detail.elt.id === "count-scan-form")) {
@@ -148,25 +156,12 @@
 // As on the counting sheet: Enter captures the code and empties the field at once; the form
 // queues its requests; a refused scan beeps and says why; the field keeps the focus.
 (function () {
-  function beep() {
-    try {
-      var ctx = new (window.AudioContext || window.webkitAudioContext)();
-      var osc = ctx.createOscillator();
-      osc.frequency.value = 440; osc.connect(ctx.destination); osc.start(); osc.stop(ctx.currentTime + 0.25);
-    } catch (e) { /* no audio: the message is enough */ }
-  }
+  var beep = window.jxcBeep;
   function focusScan() {
     var field = document.getElementById("receipt-scan-field");
     if (field) field.focus();
   }
-  document.addEventListener("submit", function (e) {
-    if (e.target.id !== "receipt-scan-form") return;
-    e.preventDefault();
-    var field = document.getElementById("receipt-scan-field");
-    var code = field.value.trim();
-    field.value = "";
-    if (code) htmx.trigger(e.target, "jxc:receiptscan", {code: code});
-  });
+  window.jxcScanForm("receipt-scan-form", "receipt-scan-field", "jxc:receiptscan");
   document.addEventListener("htmx:afterSwap", function (e) {
     if (!document.getElementById("receipt-scan-form")) return;
     if (e.target.id === "receipt-scan-panel") {
