@@ -2,6 +2,7 @@ from accounts import crud
 
 from . import filters, forms, tables
 from .models import Supplier, SupplierItem
+from .selectors import supplier_goods
 
 
 class SupplierList(crud.MasterListView):
@@ -35,6 +36,7 @@ class SupplierDetail(crud.MasterDetailView):
             from .views_performance import supplier_performance_card
 
             ctx["performance"] = supplier_performance_card(self.object)
+            ctx["goods"] = supplier_goods(self.object)
         return ctx
 
 

@@ -302,3 +302,13 @@ def test_the_buyer_returns_goods_from_the_receipt(world, client_for):
     assert "67.80" in page  # one box: 60.00 + 13% tax
     line.refresh_from_db()
     assert line.returned_base_qty == D("24")
+
+
+def test_a_return_reduces_what_the_supplier_is_owed_for_goods(world, client_for, supplier):
+    # received 2 boxes at ¥60 + 13%: 135.60; the return of 1 box (67.80) is still a draft
+    page = client_for("purchasing").get(supplier.get_absolute_url()).content.decode()
+    assert re.search(r'id="goods-net">\s*135.60', page)
+    services.return_post(return_id=world["return"].pk, user=world["order"].created_by)
+    page = client_for("manager").get(supplier.get_absolute_url()).content.decode()
+    assert re.search(r'id="goods-returned">\s*67.80', page) and re.search(r'id="goods-net">\s*67.80', page)
+    assert 'id="supplier-goods"' not in client_for("sales").get(supplier.get_absolute_url()).content.decode()
