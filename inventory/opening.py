@@ -17,19 +17,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.db.models import Max
-from django.utils import timezone, translation
-from django.utils.text import capfirst
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl.utils import get_column_letter
 
-from accounts.dataio import PREVIEW_ROWS, Problem
+from accounts.dataio import Problem
 
 from .models import Batch, Item, ItemUnit, Location, LocationKind, PeriodClose, Tracking, Unit, Warehouse
 from .selectors import warehouses_for
-from .spreadsheets import Table, cell_text, normalise, parse_decimal
+from .sheet_columns import Column, ColumnSet, ItemSheetReader, RowsPreview, SheetRow, checked_decimal
+from .spreadsheets import Table, cell_text
 
 COST_PLACES = Decimal("0.000001")
 QTY_PLACES = Decimal("0.0001")
@@ -39,15 +37,6 @@ MAX_BASE_QTY = Decimal("1e14")  # quantity columns: 18 digits, 4 after the point
 MAX_VALUE = Decimal("1e16")  # value columns: 18 digits, 2 after the point
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
 UPLOAD_LABEL = "inventory.openingstock"
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    title: str  # lazy, translated
-    required: bool
-    describe: str  # lazy, translated
-    aliases: tuple[str, ...] = ()  # further accepted headers, in any language
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -122,56 +111,19 @@ COLUMNS: tuple[Column, ...] = (
         ("date", "过账日期", "期初日期"),
     ),
 )
-BY_KEY = {column.key: column for column in COLUMNS}
-
-
-def column_title(key: str) -> str:
-    return str(capfirst(BY_KEY[key].title))
-
-
-def column_titles() -> list[str]:
-    return [column_title(column.key) for column in COLUMNS]
+SHEET = ColumnSet(COLUMNS)
+BY_KEY = SHEET.by_key
+column_title = SHEET.title
+column_titles = SHEET.titles
 
 
 def column_docs() -> list[dict]:
-    docs = []
-    for column in COLUMNS:
-        title = column_title(column.key)
-        others = set()
-        for code, _name in settings.LANGUAGES:
-            with translation.override(code):
-                others.add(column_title(column.key))
-        docs.append(
-            {
-                "key": column.key,
-                "title": title,
-                "other_titles": sorted(others - {title}),
-                "is_key": False,
-                "required": column.required,
-                "format": str(column.describe),
-            }
-        )
-    return docs
-
-
-def _aliases() -> dict[str, str]:
-    found: dict[str, str] = {}
-    for column in COLUMNS:
-        names = {normalise(column.key), normalise(column.key.replace("_", " "))}
-        names.update(normalise(alias) for alias in column.aliases)
-        for code, _name in settings.LANGUAGES:
-            with translation.override(code):
-                names.add(normalise(column_title(column.key)))
-        for name in names:
-            found.setdefault(name, column.key)
-    return found
+    return SHEET.docs(is_key=False)
 
 
 # Rows ------------------------------------------------------------------------------------------
 @dataclass
-class OpeningRow:
-    line: int  # the row number in Excel (1 is the header row)
-    cells: dict[str, str]  # the cells as text, for the preview
+class OpeningRow(SheetRow):
     warehouse: Warehouse | None = None
     location: Location | None = None
     item: Item | None = None
@@ -209,27 +161,11 @@ class WarehouseTotal:
 
 
 @dataclass
-class OpeningPreview:
+class OpeningPreview(RowsPreview):
     file_name: str
     problems: list[Problem] = field(default_factory=list)
     rows: list[OpeningRow] = field(default_factory=list)
     posting_date: date | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems and bool(self.rows)
-
-    @property
-    def total(self) -> int:
-        return len(self.rows)
-
-    @property
-    def shown_rows(self) -> list[OpeningRow]:
-        return self.rows[:PREVIEW_ROWS]
-
-    @property
-    def more_rows(self) -> int:
-        return max(len(self.rows) - PREVIEW_ROWS, 0)
 
     @property
     def totals(self) -> list[WarehouseTotal]:
@@ -276,76 +212,18 @@ def parse_date(value) -> date | None:
 
 
 def _number(value, *, places: Decimal, positive: bool) -> Decimal | None:
-    number = parse_decimal(value)  # raises "… is not a number."
-    if number is None:
-        return None
-    if positive and number <= 0:
-        raise ValueError(_("The quantity must be greater than zero."))
-    if number < 0:
-        raise ValueError(_("Must not be negative."))
-    if number != number.quantize(places):
-        raise ValueError(_("At most %(places)s decimal places.") % {"places": -places.as_tuple().exponent})
-    if number >= MAX_NUMBER:
-        raise ValueError(_("“%(value)s” is too large.") % {"value": cell_text(value)})
-    return number
+    return checked_decimal(value, places=places, positive=positive, limit=MAX_NUMBER)
 
 
 # Reading a file --------------------------------------------------------------------------------
-class _Reader:
+class _Reader(ItemSheetReader):
     """Reads one table for one user. `problems` collects every row-level problem."""
 
+    columns = SHEET
+
     def __init__(self, table: Table, user):
-        self.table, self.user = table, user
-        self.problems: list[Problem] = []
-
-    def problem(self, line: int | None, key: str, value, message: str) -> None:
-        title = column_title(key) if key in BY_KEY else key
-        self.problems.append(Problem(line, title, "" if value is None else str(value), message))
-
-    def map_headers(self) -> list[str | None]:
-        aliases, keys = _aliases(), []
-        for index, header in enumerate(self.table.headers):
-            text = cell_text(header)
-            if not text:
-                keys.append(None)
-                if any(index < len(values) and cell_text(values[index]) for _n, values in self.table.rows):
-                    letter = get_column_letter(index + 1)
-                    message = _("Column %(letter)s has values but no title.") % {"letter": letter}
-                    self.problems.append(Problem(1, letter, "", message))
-                continue
-            key = aliases.get(normalise(text))
-            if key is None:
-                self.problems.append(
-                    Problem(1, text, text, _("Unknown column “%(column)s”.") % {"column": text})
-                )
-            elif key in keys:
-                message = _("The column “%(column)s” appears twice.") % {"column": text}
-                self.problems.append(Problem(1, text, text, message))
-                key = None
-            keys.append(key)
-        for column in COLUMNS:
-            if column.required and column.key not in keys:
-                title = column_title(column.key)
-                message = _("The column “%(column)s” is missing.") % {"column": title}
-                self.problems.append(Problem(1, title, "", message))
-        if not self.table.rows:
-            self.problems.append(
-                Problem(None, "", "", _("The file has no data rows below the column titles."))
-            )
-        return keys
-
-    def read(self) -> list[OpeningRow]:
-        keys = self.map_headers()
-        if self.problems:
-            return []
-        raw = []
-        for line, values in self.table.rows:
-            cells = {key: values[i] if i < len(values) else None for i, key in enumerate(keys) if key}
-            raw.append((line, cells))
-        self._load(raw)
-        rows = [self._row(line, cells) for line, cells in raw]
-        self._check_across(rows)
-        return rows
+        super().__init__(table)
+        self.user = user
 
     # One query per kind of record for the whole file.
     def _load(self, raw) -> None:
@@ -447,34 +325,12 @@ class _Reader:
         self.problem(line, "location", code, message % {"code": code, "warehouse": warehouse})
         return None
 
-    def _item(self, line, sku) -> Item | None:
-        item = self.items.get(sku)
-        if item is None:
-            message = _("There is no item with the SKU “%(sku)s”.") % {"sku": sku}
-        elif not item.is_active:
-            message = _("The item “%(sku)s” is deactivated.") % {"sku": sku}
-        else:
-            return item
-        self.problem(line, "sku", sku, message)
-        return None
-
     def _unit(self, row: OpeningRow, code: str) -> None:
         item = row.item
         if not code or code == item.base_unit.code:
             row.unit, row.factor = item.base_unit, Decimal("1")
             return
-        unit = self.units.get(code)
-        if unit is None:
-            model = Unit._meta.verbose_name
-            message = _("There is no %(model)s with the code “%(code)s”.") % {"model": model, "code": code}
-            self.problem(row.line, "unit", code, message)
-            return
-        factor = self.factors.get((item.pk, unit.pk))
-        if factor is None:
-            message = _("%(item)s has no conversion for the unit %(unit)s.") % {"item": item, "unit": code}
-            self.problem(row.line, "unit", code, message)
-            return
-        row.unit, row.factor = unit, factor
+        self._converted_unit(row, item, code)
 
     def _batch(self, row: OpeningRow) -> None:
         item, number = row.item, row.batch_no

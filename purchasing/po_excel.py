@@ -17,24 +17,22 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl.utils import get_column_letter
 
-from accounts.dataio import PREVIEW_ROWS, Problem
+from accounts.dataio import Problem
 from inventory.exceptions import DomainError
 from inventory.models import Item, ItemUnit, Unit
-from inventory.opening import Column, parse_date
+from inventory.opening import parse_date
+from inventory.sheet_columns import Column, ColumnSet, ItemSheetReader, RowsPreview, SheetRow, checked_decimal
 from inventory.spreadsheets import (
     _ILLEGAL_XML,  # private, but the export must strip what openpyxl refuses exactly as write_xlsx does
     Table,
     _sheet_title,  # private: the same sheet-title cleaning as every other export
     cell_text,
     neutralise,
-    normalise,
-    parse_decimal,
 )
 
 from . import services
@@ -235,15 +233,11 @@ COLUMNS: tuple[Column, ...] = (
         ("notes", "remark", "备注", "说明"),
     ),
 )
-BY_KEY = {column.key: column for column in COLUMNS}
-
-
-def column_title(key: str) -> str:
-    return str(capfirst(BY_KEY[key].title))
-
-
-def column_titles() -> list[str]:
-    return [column_title(column.key) for column in COLUMNS]
+SHEET = ColumnSet(COLUMNS)
+BY_KEY = SHEET.by_key
+column_title = SHEET.title
+column_titles = SHEET.titles
+column_docs = SHEET.docs
 
 
 def preview_headings() -> dict[str, str]:
@@ -252,41 +246,6 @@ def preview_headings() -> dict[str, str]:
     for name in ("unit", "amount", "tax"):
         headings[name] = str(capfirst(_label(PurchaseOrderLine, name)))
     return headings
-
-
-def _titles_in_every_language(key: str) -> set[str]:
-    titles = set()
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            titles.add(column_title(key))
-    return titles
-
-
-def column_docs() -> list[dict]:
-    docs = []
-    for column in COLUMNS:
-        title = column_title(column.key)
-        docs.append(
-            {
-                "key": column.key,
-                "title": title,
-                "other_titles": sorted(_titles_in_every_language(column.key) - {title}),
-                "required": column.required,
-                "format": str(column.describe),
-            }
-        )
-    return docs
-
-
-def _aliases() -> dict[str, str]:
-    found: dict[str, str] = {}
-    for column in COLUMNS:
-        names = {normalise(column.key), normalise(column.key.replace("_", " "))}
-        names.update(normalise(alias) for alias in column.aliases)
-        names.update(normalise(title) for title in _titles_in_every_language(column.key))
-        for name in names:
-            found.setdefault(name, column.key)
-    return found
 
 
 def template_rows(order: PurchaseOrder | None) -> list[list]:
@@ -312,9 +271,7 @@ def money(value: Decimal) -> Decimal:
 
 
 @dataclass
-class ImportRow:
-    line: int  # the row number in Excel (1 is the header row)
-    cells: dict[str, str]  # the cells as text, for the preview
+class ImportRow(SheetRow):
     item: Item | None = None
     unit: Unit | None = None
     factor: Decimal | None = None
@@ -369,29 +326,13 @@ class ImportRow:
 
 
 @dataclass
-class LinesPreview:
+class LinesPreview(RowsPreview):
     file_name: str
     order: PurchaseOrder
     problems: list[Problem] = field(default_factory=list)
     rows: list[ImportRow] = field(default_factory=list)
     replaced: int = 0  # lines the order has now, which the import replaces
     saved: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems and bool(self.rows)
-
-    @property
-    def total(self) -> int:
-        return len(self.rows)
-
-    @property
-    def shown_rows(self) -> list[ImportRow]:
-        return self.rows[:PREVIEW_ROWS]
-
-    @property
-    def more_rows(self) -> int:
-        return max(len(self.rows) - PREVIEW_ROWS, 0)
 
     def _sum(self, attribute: str) -> Decimal:
         return sum((getattr(r, attribute) for r in self.rows if r.amount is not None), Decimal("0"))
@@ -418,73 +359,17 @@ def not_draft_message(order: PurchaseOrder) -> str:
 
 
 def _decimal(value, *, places: Decimal, positive: bool) -> Decimal | None:
-    number = parse_decimal(value)  # raises "“…” is not a number."
-    if number is None:
-        return None
-    if positive and number <= 0:
-        raise ValueError(_("The quantity must be greater than zero."))
-    if number < 0:
-        raise ValueError(_("Must not be negative."))
-    if number != number.quantize(places):
-        raise ValueError(_("At most %(places)s decimal places.") % {"places": -places.as_tuple().exponent})
-    if number >= MAX_NUMBER:
-        raise ValueError(_("“%(value)s” is too large.") % {"value": cell_text(value)})
-    return number
+    return checked_decimal(value, places=places, positive=positive, limit=MAX_NUMBER)
 
 
-class _Reader:
+class _Reader(ItemSheetReader):
     """Reads one table for one order. `problems` collects every problem, row by row."""
 
+    columns = SHEET
+
     def __init__(self, table: Table, order: PurchaseOrder):
-        self.table, self.order = table, order
-        self.problems: list[Problem] = []
-
-    def problem(self, line: int | None, key: str, value, message: str) -> None:
-        title = column_title(key) if key in BY_KEY else key
-        self.problems.append(Problem(line, title, "" if value is None else str(value), message))
-
-    def map_headers(self) -> list[str | None]:
-        aliases, keys = _aliases(), []
-        for index, header in enumerate(self.table.headers):
-            text = cell_text(header)
-            if not text:
-                keys.append(None)
-                if any(index < len(values) and cell_text(values[index]) for _n, values in self.table.rows):
-                    letter = get_column_letter(index + 1)
-                    message = _("Column %(letter)s has values but no title.") % {"letter": letter}
-                    self.problems.append(Problem(1, letter, "", message))
-                continue
-            key = aliases.get(normalise(text))
-            if key is None:
-                self.problems.append(
-                    Problem(1, text, text, _("Unknown column “%(column)s”.") % {"column": text})
-                )
-            elif key in keys:
-                message = _("The column “%(column)s” appears twice.") % {"column": text}
-                self.problems.append(Problem(1, text, text, message))
-                key = None
-            keys.append(key)
-        for column in COLUMNS:
-            if column.required and column.key not in keys:
-                title = column_title(column.key)
-                message = _("The column “%(column)s” is missing.") % {"column": title}
-                self.problems.append(Problem(1, title, "", message))
-        if not self.table.rows:
-            self.problems.append(
-                Problem(None, "", "", _("The file has no data rows below the column titles."))
-            )
-        return keys
-
-    def read(self) -> list[ImportRow]:
-        keys = self.map_headers()
-        if self.problems:
-            return []
-        raw = []
-        for line, values in self.table.rows:
-            cells = {key: values[i] if i < len(values) else None for i, key in enumerate(keys) if key}
-            raw.append((line, cells))
-        self._load(raw)
-        return [self._row(line, cells) for line, cells in raw]
+        super().__init__(table)
+        self.order = order
 
     def _load(self, raw) -> None:
         """One query per kind of record for the whole file."""
@@ -559,17 +444,6 @@ class _Reader:
             return
         row.tax_rate = rate
 
-    def _item(self, line: int, sku: str) -> Item | None:
-        item = self.items.get(sku)
-        if item is None:
-            message = _("There is no item with the SKU “%(sku)s”.") % {"sku": sku}
-        elif not item.is_active:
-            message = _("The item “%(sku)s” is deactivated.") % {"sku": sku}
-        else:
-            return item
-        self.problem(line, "sku", sku, message)
-        return None
-
     def _unit(self, row: ImportRow, code: str) -> None:
         item = row.item
         if not code:
@@ -582,18 +456,7 @@ class _Reader:
         if code == item.base_unit.code:
             row.unit, row.factor = item.base_unit, Decimal("1")
             return
-        unit = self.units.get(code)
-        if unit is None:
-            model = Unit._meta.verbose_name
-            message = _("There is no %(model)s with the code “%(code)s”.") % {"model": model, "code": code}
-            self.problem(row.line, "unit", code, message)
-            return
-        factor = self.factors.get((item.pk, unit.pk))
-        if factor is None:
-            message = _("%(item)s has no conversion for the unit %(unit)s.") % {"item": item, "unit": code}
-            self.problem(row.line, "unit", code, message)
-            return
-        row.unit, row.factor = unit, factor
+        self._converted_unit(row, item, code)
 
     def _price_list(self, row: ImportRow) -> None:
         listed = services.list_price(self.order.supplier, row.item, row.unit.pk, row.qty)
