@@ -7,13 +7,14 @@ in a savepoint of it, so what a test changes is undone for the next one."""
 
 import importlib
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.db import transaction
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from demo import catalog, data, history
+from demo import purchasing as demo_purchasing
 from inventory.ledger_check import ledger_differences
 from inventory.models import (
     Batch,
@@ -43,7 +45,19 @@ from inventory.models import (
     Unit,
     Warehouse,
 )
-from purchasing.models import Supplier, SupplierItem, SupplierPriceBreak
+from purchasing.models import (
+    OrderStatus,
+    PurchaseOrder,
+    PurchaseReceipt,
+    PurchaseReceiptLine,
+    PurchaseReturn,
+    ReceiptStatus,
+    ReturnStatus,
+    Supplier,
+    SupplierItem,
+    SupplierPriceBreak,
+)
+from purchasing.views_orders import order_actions
 from sales.models import Channel, Customer, PriceLevel
 
 pytestmark = pytest.mark.django_db
@@ -434,9 +448,11 @@ def test_stock_ends_where_the_plan_says(demo):
     planned = history.build_history(catalog.build_plan(today), today)
 
     assert planned == history.build_history(catalog.build_plan(today), today)
+    # … plus what the demo's purchase orders received and did not send back
+    bought = demo_purchasing.build_purchasing(catalog.build_plan(today), planned, today).stock_in
     totals = item_totals()
     actual = {sku: totals.get(pk, Decimal(0)) for sku, pk in Item.objects.values_list("sku", "pk")}
-    assert actual == planned.on_hand
+    assert actual == {sku: qty + bought.get(sku, 0) for sku, qty in planned.on_hand.items()}
 
 
 def test_stock_levels_give_the_alerts_something_to_show(demo):
@@ -507,3 +523,53 @@ def test_every_batch_was_received_with_its_dates(demo):
             timezone.localtime(batch.first_received_at).date()
             == timezone.localtime(first_move.moved_at).date()
         )
+
+
+# -- purchasing ------------------------------------------------------------------------------
+
+
+def test_purchasing_shows_orders_in_every_state_with_receipts_and_a_return(demo):
+    today = timezone.localdate()
+    orders = PurchaseOrder.objects.select_related("warehouse", "created_by", "submitted_by", "approved_by")
+    statuses = Counter(orders.values_list("status", flat=True))
+    assert set(statuses) == set(OrderStatus.values)
+    assert 10 <= orders.count() <= 15
+    assert statuses[OrderStatus.PARTIAL] == 2
+    assert len({o.supplier_id for o in orders}) >= 6
+    assert {o.warehouse.code for o in orders} == {"SH01", "SZ01", "HZ01"}
+    for order in orders:
+        assert order.created_by.username == "lina", order
+        assert today - timedelta(days=45) <= order.order_date <= today, order
+        if order.total > settings.PURCHASE_APPROVAL_THRESHOLD and order.approved_by:
+            assert order.approved_by.username == "zhang", order
+    # a backorder on each partly received order, and on the one closed short
+    for order in orders.filter(status__in=[OrderStatus.PARTIAL, OrderStatus.CLOSED]):
+        assert sum(line.backorder_base_qty for line in order.lines.all()) > 0, order
+    # the order waiting for the manager: above the threshold, and its author cannot approve it
+    waiting = orders.get(status=OrderStatus.SUBMITTED)
+    assert waiting.total > settings.PURCHASE_APPROVAL_THRESHOLD
+    assert waiting.submitted_by.username == "lina"
+    assert "approve" not in order_actions(waiting.created_by, waiting)
+    # receipts: posted by the clerk of the order's warehouse, after the order, some late
+    receipts = PurchaseReceipt.objects.select_related("order__warehouse", "posted_by")
+    assert receipts.count() >= 10
+    for receipt in receipts:
+        assert receipt.status == ReceiptStatus.POSTED
+        assert receipt.posted_by.username == CLERK_OF[receipt.order.warehouse.code], receipt
+        assert receipt.order.order_date <= receipt.posting_date < today, receipt
+    assert any(r.posting_date > r.order.expected_date for r in receipts)
+    assert PurchaseReceiptLine.objects.filter(rejected_qty__gt=0, reject_reason="damaged").count() == 1
+    tracked = PurchaseReceiptLine.objects.exclude(order_line__item__tracking=Tracking.NONE)
+    assert tracked.exists()
+    assert not tracked.filter(batch__isnull=True).exists()
+    assert not tracked.filter(
+        order_line__item__tracking=Tracking.BATCH_EXPIRY, batch__expiry_date__isnull=True
+    ).exists()
+    # one return to the supplier, out of the batch and bin the goods came in
+    ret = PurchaseReturn.objects.get()
+    assert ret.status == ReturnStatus.POSTED
+    line = ret.lines.select_related("receipt_line").get()
+    assert line.receipt_line.returned_base_qty == line.base_qty > 0
+    # all of it through the services: the ledger still adds up
+    assert ledger_differences() == []
+    assert not StockBalance.objects.filter(on_hand__lt=0).exists()

@@ -17,6 +17,11 @@ reversals — are posted through the document services, in date order, after the
 batches they receive are created with the master data (instead of the catalogue's batches, whose
 dates know nothing of the history). Once any stock document exists, no history is added.
 
+Purchasing (demo.purchasing): with a new history, and when no purchase order exists yet, the
+orders of the last five weeks follow it — received, partly received, closed short, cancelled,
+approved, awaiting the manager, a draft — with their receipts and a return to a supplier, all
+through the purchasing services. Their receipts' batches are created with the history's.
+
 `manage.py load_demo --print-logins` prints the login table and nothing else; it reads nothing
 from the database and writes nothing."""
 
@@ -36,6 +41,7 @@ from django.utils import timezone
 from demo import data
 from demo.catalog import Plan, build_plan
 from demo.history import History, build_history, post_history
+from demo.purchasing import PurchasingPlan, build_purchasing, post_purchasing
 from inventory.models import (
     Batch,
     Category,
@@ -49,7 +55,7 @@ from inventory.models import (
     Unit,
     Warehouse,
 )
-from purchasing.models import Supplier, SupplierItem, SupplierPriceBreak
+from purchasing.models import PurchaseOrder, Supplier, SupplierItem, SupplierPriceBreak
 from sales.models import Customer, PriceLevel
 
 BATCH_SIZE = 500
@@ -79,7 +85,10 @@ class Command(BaseCommand):
             today = timezone.localdate()
             plan = build_plan(today)
             history = None if StockDocument.objects.exists() else build_history(plan, today)
-            loader = DemoLoader(plan, now=timezone.now(), history=history)
+            purchasing = None
+            if history is not None and not PurchaseOrder.objects.exists():
+                purchasing = build_purchasing(plan, history, today)
+            loader = DemoLoader(plan, now=timezone.now(), history=history, purchasing=purchasing)
             loader.run()
         elapsed = time.monotonic() - started
         self.stdout.write(
@@ -90,7 +99,22 @@ class Command(BaseCommand):
         for label, model in loader.models:
             self.stdout.write(f"  {label:<18}{loader.created.get(label, 0):>6} / {model.objects.count()}")
         self.stdout.write(self._history_summary(history, loader))
+        self.stdout.write(self._purchasing_summary(purchasing, loader))
         self.stdout.write("Logins: manage.py load_demo --print-logins")
+
+    @staticmethod
+    def _purchasing_summary(purchasing: PurchasingPlan | None, loader: "DemoLoader") -> str:
+        if purchasing is None:
+            return "Purchasing: no new stock history, or purchase orders exist already; none added."
+        counts = loader.purchasing_counts
+        statuses = ", ".join(
+            f"{status} {counts.get(status, 0)}"
+            for status in ("received", "partial", "closed", "approved", "submitted", "draft", "cancelled")
+        )
+        return (
+            f"Purchasing: {len(purchasing.orders)} orders ({statuses}); receipts {counts.get('receipts', 0)}, "
+            f"returns {counts.get('returns', 0)}; {loader.purchasing_seconds:.1f} s"
+        )
 
     @staticmethod
     def _history_summary(history: History | None, loader: "DemoLoader") -> str:
@@ -113,12 +137,22 @@ class DemoLoader:
     """Writes the plan's missing rows: each model in one bulk insert per tree level, each with its
     history rows (bulk_create skips django-simple-history's signals)."""
 
-    def __init__(self, plan: Plan, *, now: datetime, history: History | None = None):
+    def __init__(
+        self,
+        plan: Plan,
+        *,
+        now: datetime,
+        history: History | None = None,
+        purchasing: PurchasingPlan | None = None,
+    ):
         self.plan = plan
         self.now = now
         self.history = history
+        self.purchasing = purchasing
         self.history_counts: dict[str, int] = {}
         self.history_seconds = 0.0
+        self.purchasing_counts: dict[str, int] = {}
+        self.purchasing_seconds = 0.0
         self.created: dict[str, int] = {}
         self.models: list[tuple[str, type[models.Model]]] = []
 
@@ -139,6 +173,10 @@ class DemoLoader:
             started = time.monotonic()
             self.history_counts = post_history(self.history)
             self.history_seconds = time.monotonic() - started
+        if self.purchasing is not None:  # after the history: its receipts come after the year's moves
+            started = time.monotonic()
+            self.purchasing_counts = post_purchasing(self.purchasing)
+            self.purchasing_seconds = time.monotonic() - started
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -341,8 +379,9 @@ class DemoLoader:
         )
 
     def _history_batches(self, items: dict[str, int]) -> None:
-        """The batches the history receives, each first received on the day of its first receipt
-        (the receiving service would stamp them with the time the command runs)."""
+        """The batches the history (and the purchasing after it) receives, each first received on
+        the day of its first receipt (the receiving service would stamp them with the time the
+        command runs)."""
         known = set(Batch.objects.values_list("item_id", "batch_no"))
         zone = timezone.get_current_timezone()
         self._create(
@@ -358,7 +397,7 @@ class DemoLoader:
                         self.now, datetime.combine(p.received_on, RECEIVED_AT, tzinfo=zone)
                     ),
                 )
-                for p in self.history.batches
+                for p in (*self.history.batches, *(self.purchasing.batches if self.purchasing else ()))
                 if (items[p.sku], p.batch_no) not in known
             ],
         )
