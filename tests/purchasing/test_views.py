@@ -312,3 +312,18 @@ def test_a_return_reduces_what_the_supplier_is_owed_for_goods(world, client_for,
     page = client_for("manager").get(supplier.get_absolute_url()).content.decode()
     assert re.search(r'id="goods-returned">\s*67.80', page) and re.search(r'id="goods-net">\s*67.80', page)
     assert 'id="supplier-goods"' not in client_for("sales").get(supplier.get_absolute_url()).content.decode()
+
+
+def test_the_printed_order_carries_the_company_the_supplier_and_the_totals(world, client_for, settings):
+    settings.JXC_COMPANY_NAME = "华东商贸有限公司"
+    settings.JXC_COMPANY_ADDRESS = "上海市浦东新区"
+    page = (
+        client_for("purchasing")
+        .get(reverse("purchasing:order_print", args=[world["order"].pk]))
+        .content.decode()
+    )
+    assert "华东商贸有限公司 · Purchase order" in page and "上海市浦东新区" in page
+    assert world["order"].number in page and "华东食品" in page
+    # 10 boxes × ¥60.00 = 600.00 + 78.00 tax = 678.00
+    assert "600.00" in page and "78.00" in page and "678.00" in page
+    assert "jxc/print.css" in page  # the print stylesheet names the CJK fonts
