@@ -2,6 +2,7 @@
 
 - every balance's on_hand equals the sum of its moves' quantities (and no moves lack a balance)
 - every item's valuation quantity and value equal the sums of its moves
+- every balance's reserved equals the sum of its reservations
 - every item's hash chain is unbroken: seq runs 1..n, each hash recomputes from the previous
   one and the move's content, and the chain head on the valuation is the last hash
 """
@@ -34,6 +35,24 @@ def ledger_differences() -> list[str]:
     problems += _valuations_against_moves()
     problems += _hash_chains()
     problems += _period_summaries()
+    problems += _reservations_against_balances()
+    return problems
+
+
+def _reservations_against_balances() -> list[str]:
+    """Every balance's reserved equals the sum of its reservations."""
+    from .models import Reservation
+
+    held = defaultdict(Decimal)
+    for balance_id, qty in Reservation.objects.values_list("balance_id", "qty"):
+        held[balance_id] += qty
+    problems = []
+    for b in StockBalance.objects.exclude(reserved=0) | StockBalance.objects.filter(pk__in=list(held)):
+        if _qty(b.reserved) != _qty(held.get(b.pk, ZERO)):
+            problems.append(
+                f"item {b.item_id} location {b.location_id} batch {b.batch_id or '-'}: reserved {b.reserved} "
+                f"!= reservations {held.get(b.pk, ZERO)}"
+            )
     return problems
 
 

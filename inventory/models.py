@@ -144,6 +144,14 @@ class Item(models.Model):
         return self.tracking == Tracking.BATCH_EXPIRY
 
 
+def unit_factor(item: "Item", unit_id: int) -> Decimal | None:
+    """Base units per `unit_id` for the item (1 for its base unit); None when it has no such unit."""
+    if unit_id == item.base_unit_id:
+        return Decimal("1")
+    conversion = item.units.filter(unit_id=unit_id).first()
+    return conversion.factor if conversion else None
+
+
 class ItemUnit(models.Model):
     """A unit other than the base unit an item is bought or sold in: 1 箱 = 24 瓶 is factor 24."""
 
@@ -409,6 +417,36 @@ class StockBalance(models.Model):
     @property
     def available(self):
         return self.on_hand - self.reserved
+
+
+class Reservation(models.Model):
+    """Stock promised to a document line (a confirmed sales order): the detail of
+    StockBalance.reserved. Invariant: for every balance, reserved == SUM(Reservation.qty).
+    Written only by inventory.services.reservations, in the transaction that changes the balance;
+    a reservation is deleted when it is released or shipped (it is a commitment, not history)."""
+
+    balance = models.ForeignKey(StockBalance, on_delete=models.PROTECT, related_name="reservations")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
+    doc_type = models.CharField(max_length=30)
+    doc_id = models.BigIntegerField()
+    line_ref = models.BigIntegerField()
+    qty = models.DecimalField(_("reserved"), **QTY)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reservation")
+        verbose_name_plural = _("reservations")
+        constraints = [
+            models.CheckConstraint(condition=Q(qty__gt=0), name="reservation_qty_positive"),
+            models.UniqueConstraint(
+                fields=["doc_type", "line_ref", "balance"], name="reservation_unique_per_key"
+            ),
+        ]
+        indexes = [models.Index(fields=["doc_type", "doc_id"]), models.Index(fields=["item", "warehouse"])]
+
+    def __str__(self) -> str:
+        return f"{self.doc_type}#{self.doc_id}/{self.line_ref}: {self.qty} @ {self.balance_id}"
 
 
 class StockMove(models.Model):
