@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.formatting import fmt_qty
 from inventory.models import Category, Item, ItemUnit, StockBalance, Warehouse
+from inventory.pricing import break_price
 
 from .models import OrderStatus, PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
 from .services import (
@@ -27,7 +28,6 @@ from .services import (
     QTY_PLACES,
     OrderLineInput,
     PurchasingError,
-    break_price,
     money,
     order_create,
     order_set_lines,

@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 
 from accounts.formatting import fmt_qty
 from inventory.exceptions import AlreadyPosted, DomainError
-from inventory.models import Item, Location, LocationKind
+from inventory.models import Item, Location, LocationKind, unit_factor
+from inventory.pricing import PRICE_PLACES, break_price
 from inventory.services import MoveLine, inbound_batch, next_number, post_moves
 
 from .models import (
@@ -41,7 +42,6 @@ from .models import (
 FEN = Decimal("0.01")
 QTY_PLACES = Decimal("0.0001")
 COST_PLACES = Decimal("0.000001")
-PRICE_PLACES = Decimal("0.0001")
 MAX_QTY = Decimal("1e14")
 MAX_MONEY = Decimal("1e15")
 RECEIPT_DOC_TYPE = "purchase-receipt"
@@ -77,24 +77,6 @@ class ListPrice:
 
     price: Decimal
     supplier_item: SupplierItem
-
-
-def unit_factor(item: Item, unit_id: int) -> Decimal | None:
-    """Base units per `unit_id` for the item; None when the item has no such unit."""
-    if unit_id == item.base_unit_id:
-        return Decimal("1")
-    conversion = item.units.filter(unit_id=unit_id).first()
-    return conversion.factor if conversion else None
-
-
-def break_price(si: SupplierItem, qty: Decimal) -> Decimal:
-    """The price per the supplier item's own unit for `qty` of that unit: the highest quantity
-    break not above the quantity replaces the base price (breaks prefetched or not)."""
-    price = si.price
-    for brk in si.price_breaks.all():  # ordered by min_qty
-        if qty >= brk.min_qty:
-            price = brk.price
-    return price.quantize(PRICE_PLACES, rounding=ROUND_HALF_UP)
 
 
 def list_price(supplier: Supplier, item: Item, unit_id: int, qty: Decimal) -> ListPrice | None:

@@ -33,6 +33,7 @@ from ..models import (
     StockDocument,
     StockDocumentLine,
     Tracking,
+    unit_factor,
 )
 from .numbering import next_number
 from .posting import MoveLine, post_moves, reverse_posting
@@ -174,12 +175,10 @@ def document_set_lines(*, document: StockDocument, lines: list[LineInput]) -> No
 
 
 def _factor(item: Item, unit_id: int) -> Decimal:
-    if unit_id == item.base_unit_id:
-        return Decimal("1")
-    conversion = item.units.filter(unit_id=unit_id).first()
-    if conversion is None:
+    factor = unit_factor(item, unit_id)
+    if factor is None:
         raise InventoryError(_("%(item)s has no conversion for this unit.") % {"item": item})
-    return conversion.factor
+    return factor
 
 
 def _batch(doc: StockDocument, line: LineInput, n: int) -> Batch | None:
