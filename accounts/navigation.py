@@ -97,6 +97,7 @@ SECTIONS: tuple[Section, ...] = (
         (
             Entry(_("Customers"), "sales:customer_list", "sales.view_customer", "people"),
             Entry(_("Price levels"), "sales:pricelevel_list", "sales.view_pricelevel", "layers"),
+            Entry(_("Sales prices"), "sales:salesprice_list", "sales.view_salesprice", "tags"),
         ),
     ),
     Section(

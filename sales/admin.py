@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Customer, PriceLevel
+from .models import Customer, PriceLevel, SalesPrice, SalesPriceBreak
 
 
 @admin.register(Customer)
@@ -14,3 +14,16 @@ class CustomerAdmin(SimpleHistoryAdmin):
 @admin.register(PriceLevel)
 class PriceLevelAdmin(SimpleHistoryAdmin):
     list_display = ("code", "name", "is_active")
+
+
+class SalesPriceBreakInline(admin.TabularInline):
+    model = SalesPriceBreak
+    extra = 0
+
+
+@admin.register(SalesPrice)
+class SalesPriceAdmin(SimpleHistoryAdmin):
+    list_display = ("price_level", "item", "unit", "price", "is_active")
+    list_filter = ("price_level",)
+    inlines = [SalesPriceBreakInline]
+    search_fields = ("item__sku", "item__name")

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.filters import SearchFilterSet
 
-from .models import Channel, Customer, PriceLevel
+from .models import Channel, Customer, PriceLevel, SalesPrice
 
 
 class PriceLevelFilter(SearchFilterSet):
@@ -21,4 +21,13 @@ class CustomerFilter(SearchFilterSet):
 
     class Meta:
         model = Customer
+        fields = []
+
+
+class SalesPriceFilter(SearchFilterSet):
+    search_fields = ("item__sku", "item__name")
+    price_level = django_filters.ModelChoiceFilter(label=_("Price level"), queryset=PriceLevel.objects.all())
+
+    class Meta:
+        model = SalesPrice
         fields = []

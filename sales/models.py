@@ -85,3 +85,69 @@ class Customer(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("sales:customer_detail", args=[self.pk])
+
+
+# Sales price lists (销售价格) -------------------------------------------------------------------
+
+PRICE = {"max_digits": 18, "decimal_places": 4}
+
+
+class SalesPrice(models.Model):
+    """What customers on a price level pay for an item, per one sales unit, excluding tax.
+    Quantity breaks (SalesPriceBreak) lower it from a quantity upward."""
+
+    item = models.ForeignKey(
+        "inventory.Item", verbose_name=_("item"), on_delete=models.PROTECT, related_name="sales_prices"
+    )
+    price_level = models.ForeignKey(
+        PriceLevel, verbose_name=_("price level"), on_delete=models.PROTECT, related_name="sales_prices"
+    )
+    unit = models.ForeignKey(
+        "inventory.Unit", verbose_name=_("sales unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    price = models.DecimalField(_("unit price excl. tax"), **PRICE)
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("sales price")
+        verbose_name_plural = _("sales prices")
+        ordering = ["price_level__code", "item__sku"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "price_level", "unit"],
+                name="salesprice_unique",
+                violation_error_message=_(
+                    "This price level already has a price for this item in this unit: edit that one."
+                ),
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="salesprice_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.price_level} · {self.item}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("sales:salesprice_detail", args=[self.pk])
+
+
+class SalesPriceBreak(models.Model):
+    """From `min_qty` (in the sales price's unit) upward, the unit price is `price`."""
+
+    sales_price = models.ForeignKey(SalesPrice, on_delete=models.CASCADE, related_name="price_breaks")
+    min_qty = models.DecimalField(_("from quantity"), max_digits=18, decimal_places=4)
+    price = models.DecimalField(_("unit price excl. tax"), **PRICE)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("price break")
+        verbose_name_plural = _("price breaks")
+        ordering = ["min_qty"]
+        constraints = [
+            models.UniqueConstraint(fields=["sales_price", "min_qty"], name="salespricebreak_unique_qty"),
+            models.CheckConstraint(condition=Q(min_qty__gt=0), name="salespricebreak_qty_positive"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="salespricebreak_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"≥ {self.min_qty.normalize():f}: {self.price}"

@@ -1,6 +1,8 @@
+import django_tables2 as tables
+
 from accounts.tables import ActiveColumn, LinkColumn, MasterTable, NumberColumn
 
-from .models import Customer, PriceLevel
+from .models import Customer, PriceLevel, SalesPrice
 
 
 class PriceLevelTable(MasterTable):
@@ -29,3 +31,14 @@ class CustomerTable(MasterTable):
             "credit_limit",
             "is_active",
         ]
+
+
+class SalesPriceTable(MasterTable):
+    item = LinkColumn(order_by=("item__sku",))
+    price_level = tables.Column(order_by=("price_level__code",))
+    price = NumberColumn(price=True)
+    is_active = ActiveColumn()
+
+    class Meta(MasterTable.Meta):
+        model = SalesPrice
+        fields = ["item", "price_level", "unit", "price", "is_active"]

@@ -3,7 +3,7 @@ from accounts.dataio import dataio_urls
 
 from . import views
 from .filters import CustomerFilter
-from .models import Customer, PriceLevel
+from .models import Customer, PriceLevel, SalesPrice
 from .resources import CustomerResource
 
 app_name = "sales"
@@ -25,6 +25,15 @@ urlpatterns = [
         create_view=views.PriceLevelCreate,
         update_view=views.PriceLevelUpdate,
         toggle_view=views.PriceLevelToggle,
+    ),
+    *crud_urls(
+        SalesPrice,
+        prefix="prices",
+        list_view=views.SalesPriceList,
+        detail_view=views.SalesPriceDetail,
+        create_view=views.SalesPriceCreate,
+        update_view=views.SalesPriceUpdate,
+        toggle_view=views.SalesPriceToggle,
     ),
     *dataio_urls(CustomerResource, filterset_class=CustomerFilter),
 ]

@@ -40,6 +40,7 @@ def roles(db):
     importlib.import_module("accounts.migrations.0004_period_roles").assign(Group, Permission)
     importlib.import_module("accounts.migrations.0005_stocktake_roles").assign(Group, Permission)
     importlib.import_module("accounts.migrations.0006_purchasing_roles").assign(Group, Permission)
+    importlib.import_module("accounts.migrations.0007_sales_price_roles").assign(Group, Permission)
 
 
 @pytest.fixture

@@ -13,6 +13,8 @@ from urllib.parse import quote
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from sales.models import SalesPrice
+
 from .factories import (
     BatchFactory,
     CategoryFactory,
@@ -46,6 +48,7 @@ RIGHTS = {
     "sales": {
         "customer": {"sales": ALL, "manager": ALL},
         "pricelevel": {"sales": {V}, "manager": ALL},
+        "salesprice": {"sales": ALL, "manager": ALL},
     },
 }
 # URL action -> (permission action it needs, whether it takes the object's pk)
@@ -101,6 +104,9 @@ def objects(users, warehouse_a, warehouse_b):
         "supplieritem": SupplierItemFactory(price=Decimal("8.8800")),
         "customer": CustomerFactory(),
         "pricelevel": PriceLevelFactory(),
+        "salesprice": SalesPrice.objects.create(
+            item=item, price_level=PriceLevelFactory(), unit=item.base_unit, price=Decimal("9.9000")
+        ),
     }
 
 
@@ -301,7 +307,7 @@ PURCHASING_NAV = [
     "purchasing:supplier_list",
     "purchasing:supplieritem_list",
 ]
-SALES_NAV = ["sales:customer_list", "sales:pricelevel_list"]
+SALES_NAV = ["sales:customer_list", "sales:pricelevel_list", "sales:salesprice_list"]
 SYSTEM_NAV = ["admin:accounts_user_changelist", "admin:index"]
 STOCK_NAV = ["inventory:stock_on_hand", "inventory:stockdocument_list", "purchasing:receipt_list"]
 COUNT_NAV = ["inventory:stockcount_list"]  # stocktakes: clerks, managers, administrators
