@@ -213,10 +213,16 @@ class Released:
         return sum(self.by_line.values(), ZERO)
 
 
-def _release(doc_type: str, doc_id: int, limits: dict[int, Decimal] | None) -> Released:
+def _release(
+    doc_type: str,
+    doc_id: int,
+    limits: dict[int, Decimal] | None,
+    taken: dict[tuple[int, tuple], Decimal] | None = None,
+) -> Released:
     """Release the document's reservations (all, or per line at most limits[line_ref]); the
-    balances are locked in key order first. Latest-expiry reservations go first, so what stays
-    reserved is what should leave first."""
+    balances are locked in key order first. With `taken` ({(line_ref, (item, location, batch)):
+    qty} — what a shipment takes where), the reservations on those very keys go first; then the
+    latest-expiry ones, so what stays reserved is what should leave first."""
     reservations = list(
         Reservation.objects.filter(doc_type=doc_type, doc_id=doc_id).select_related(
             "balance__location", "balance__batch"
@@ -235,8 +241,16 @@ def _release(doc_type: str, doc_id: int, limits: dict[int, Decimal] | None) -> R
         .order_by("item_id", "location_id", "batch_id")
     }
     left = dict(limits) if limits is not None else None
+    here = dict(taken or {})
     gone, shrunk = [], []
-    for r in sorted(reservations, key=lambda r: _fefo_key(r.balance), reverse=True):
+
+    def key(r):
+        b = r.balance
+        return here.get((r.line_ref, (b.item_id, b.location_id, b.batch_id)), ZERO) > 0
+
+    ordered = sorted(reservations, key=lambda r: _fefo_key(r.balance), reverse=True)
+    ordered = [r for r in ordered if key(r)] + [r for r in ordered if not key(r)]
+    for r in ordered:
         qty = r.qty if left is None else min(r.qty, left[r.line_ref])
         if qty <= 0:
             continue
@@ -286,11 +300,13 @@ def ship_reserved(
     )
     _lock_item_balances({(ln.item_id, warehouse_of.get(ln.location_id)) for ln in lines})
     shipped: dict[int, Decimal] = defaultdict(Decimal)
+    taken: dict[tuple[int, tuple], Decimal] = defaultdict(Decimal)
     for ln in lines:
         if ln.line_ref is None or ln.qty >= 0:
             raise InventoryError(_("A shipment line must take stock out for an order line."))
         shipped[ln.line_ref] += -Decimal(ln.qty)
-    _release(reservation_doc_type, reservation_doc_id, dict(shipped))
+        taken[(ln.line_ref, ln.key)] += -Decimal(ln.qty)
+    _release(reservation_doc_type, reservation_doc_id, dict(shipped), taken)
     return post_moves(
         doc_type=doc_type, doc_id=doc_id, doc_number=doc_number, lines=lines, user=user, moved_at=moved_at
     )
