@@ -1,7 +1,7 @@
 from accounts.crud import crud_urls
 from accounts.dataio import dataio_urls
 
-from . import views
+from . import urls_shipping, views
 from .filters import CustomerFilter
 from .models import Customer, PriceLevel, SalesPrice
 from .resources import CustomerResource
@@ -37,3 +37,5 @@ urlpatterns = [
     ),
     *dataio_urls(CustomerResource, filterset_class=CustomerFilter),
 ]
+
+urlpatterns += urls_shipping.urlpatterns

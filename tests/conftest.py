@@ -41,6 +41,7 @@ def roles(db):
     importlib.import_module("accounts.migrations.0005_stocktake_roles").assign(Group, Permission)
     importlib.import_module("accounts.migrations.0006_purchasing_roles").assign(Group, Permission)
     importlib.import_module("accounts.migrations.0007_sales_price_roles").assign(Group, Permission)
+    importlib.import_module("accounts.migrations.0008_sales_order_roles").assign(Group, Permission)
 
 
 @pytest.fixture

@@ -1,0 +1,3 @@
+"""URLs of sales/views_shipping.py (included by sales/urls.py)."""
+
+urlpatterns: list = []
