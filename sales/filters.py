@@ -1,9 +1,12 @@
 import django_filters
+from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.filters import SearchFilterSet
+from inventory.models import Warehouse
 
-from .models import Channel, Customer, PriceLevel, SalesPrice
+from .models import Channel, Customer, OrderStatus, PriceLevel, SalesOrder, SalesPrice
 
 
 class PriceLevelFilter(SearchFilterSet):
@@ -31,3 +34,24 @@ class SalesPriceFilter(SearchFilterSet):
     class Meta:
         model = SalesPrice
         fields = []
+
+
+class SalesOrderFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Number or reference"), method="filter_q")
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=OrderStatus.choices)
+    customer = django_filters.ModelChoiceFilter(
+        label=_("Customer"),
+        queryset=Customer.objects.all(),
+        widget=forms.Select(attrs={"data-searchable": ""}),
+    )
+    warehouse = django_filters.ModelChoiceFilter(label=_("Warehouse"), queryset=Warehouse.objects.all())
+
+    class Meta:
+        model = SalesOrder
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        return (
+            queryset.filter(Q(number__icontains=value) | Q(reference__icontains=value)) if value else queryset
+        )

@@ -140,6 +140,22 @@ def order_create(
     return order
 
 
+@transaction.atomic
+def order_update(*, order_id: int, user, **fields) -> SalesOrder:
+    """Change a draft's header (customer, warehouse, dates, reference, note) with the checks of
+    order_create. Prices already on the lines stay; saving the lines again re-prices them."""
+    order = _locked(order_id)
+    _require_draft(order)
+    for name, value in fields.items():
+        setattr(order, name, value)
+    if not order.customer.is_active:
+        raise SalesError(_("%(customer)s is inactive.") % {"customer": order.customer})
+    if order.requested_date and order.requested_date < order.order_date:
+        raise SalesError(_("The requested delivery date cannot be before the order date."))
+    order.save()
+    return order
+
+
 def _require_draft(order: SalesOrder) -> None:
     if order.status != OrderStatus.DRAFT:
         raise InvalidTransition(
@@ -400,8 +416,11 @@ def pick_proposal(order: SalesOrder, *, today: date | None = None) -> list[PickI
 
 
 @transaction.atomic
-def shipment_create(*, order_id: int, user, posting_date: date | None = None) -> Shipment:
-    """A draft shipment of an order's open lines with the proposed picks (editable)."""
+def shipment_create(
+    *, order_id: int, user, posting_date: date | None = None, propose: bool = True
+) -> Shipment:
+    """A draft shipment of an order's open lines with the proposed picks (editable); with
+    propose=False it starts empty (the scanner screen counts picks up from nothing)."""
     order = _locked(order_id)
     if order.status not in OPEN_STATUSES:
         raise InvalidTransition(
@@ -414,7 +433,8 @@ def shipment_create(*, order_id: int, user, posting_date: date | None = None) ->
         posting_date=posting_date or timezone.localdate(),
         created_by=user,
     )
-    _set_picks(order, shipment, pick_proposal(order, today=shipment.posting_date))
+    if propose:
+        _set_picks(order, shipment, pick_proposal(order, today=shipment.posting_date))
     return shipment
 
 

@@ -1,7 +1,9 @@
+from django.urls import path
+
 from accounts.crud import crud_urls
 from accounts.dataio import dataio_urls
 
-from . import urls_shipping, views
+from . import urls_shipping, views, views_orders
 from .filters import CustomerFilter
 from .models import Customer, PriceLevel, SalesPrice
 from .resources import CustomerResource
@@ -36,6 +38,12 @@ urlpatterns = [
         toggle_view=views.SalesPriceToggle,
     ),
     *dataio_urls(CustomerResource, filterset_class=CustomerFilter),
+    path("orders/", views_orders.OrderList.as_view(), name="order_list"),
+    path("orders/new/", views_orders.OrderEdit.as_view(), name="order_create"),
+    path("orders/atp/", views_orders.order_atp_view, name="order_atp"),
+    path("orders/<int:pk>/", views_orders.order_detail_view, name="order_detail"),
+    path("orders/<int:pk>/edit/", views_orders.OrderEdit.as_view(), name="order_update"),
+    path("orders/<int:pk>/do/<slug:action>/", views_orders.order_action_view, name="order_action"),
 ]
 
 urlpatterns += urls_shipping.urlpatterns
