@@ -191,3 +191,28 @@ window.jxcScanForm = function (formId, fieldId, eventName) {
   });
 })();
 // ---- end of receiving block ----------------------------------------------------------------
+
+// ---- Shipping: the pick screen (发货拣货) -----------------------------------------------------
+// As on receiving: Enter captures the code and empties the field at once; the form queues its
+// requests; a refused scan (422) still shows its message, beeps, and the field keeps the focus.
+// Posting waits for pick edits still on their way (form[data-after-saves], receiving block).
+(function () {
+  var beep = window.jxcBeep;
+  window.jxcScanForm("ship-scan-form", "ship-scan-field", "jxc:shipscan");
+  document.addEventListener("htmx:afterSwap", function (e) {
+    if (!document.getElementById("ship-scan-form")) return;
+    if (e.target.id === "ship-scan-panel") {
+      if (document.querySelector("#ship-scan-panel .scan-error")) beep();
+      var field = document.getElementById("ship-scan-field");
+      if (field) field.focus();
+    }
+  });
+  // Refused scans and pick edits answer 422 with the reason: swap it (the rows' errors too).
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    if (e.detail.xhr.status === 422 && document.getElementById("ship-scan-form")) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    }
+  });
+})();
+// ---- end of shipping block -----------------------------------------------------------------
