@@ -45,6 +45,7 @@ SECTIONS: tuple[Section, ...] = (
                 "purchasing.view_purchasereceipt",
                 "box-arrow-in-down",
             ),
+            Entry(_("Shipping"), "sales:shipment_list", "sales.view_shipment", "box-arrow-up-right"),
             Entry(
                 _("Stocktakes"), "inventory:stockcount_list", "inventory.view_stockcount", "clipboard-check"
             ),
@@ -95,6 +96,7 @@ SECTIONS: tuple[Section, ...] = (
         _("Sales"),
         "bag",
         (
+            Entry(_("Sales orders"), "sales:order_list", "sales.view_salesorder", "receipt"),
             Entry(_("Customers"), "sales:customer_list", "sales.view_customer", "people"),
             Entry(_("Price levels"), "sales:pricelevel_list", "sales.view_pricelevel", "layers"),
             Entry(_("Sales prices"), "sales:salesprice_list", "sales.view_salesprice", "tags"),

@@ -64,6 +64,7 @@ ACTIONS = {
 OTHER_SCREENS = re.compile(
     r"_(import|export)(_\w+)?$|^inventory:(stockdocument|stockcount|stock|scan|period|opening)_"
     r"|^purchasing:(order|receipt|return|reorder|supplier_performance)"
+    r"|^sales:(order|shipment|return|pick)"
 )
 
 
@@ -307,17 +308,20 @@ PURCHASING_NAV = [
     "purchasing:supplier_list",
     "purchasing:supplieritem_list",
 ]
-SALES_NAV = ["sales:customer_list", "sales:pricelevel_list", "sales:salesprice_list"]
+SALES_NAV = ["sales:order_list", "sales:customer_list", "sales:pricelevel_list", "sales:salesprice_list"]
 SYSTEM_NAV = ["admin:accounts_user_changelist", "admin:index"]
 STOCK_NAV = ["inventory:stock_on_hand", "inventory:stockdocument_list", "purchasing:receipt_list"]
 COUNT_NAV = ["inventory:stockcount_list"]  # stocktakes: clerks, managers, administrators
 VALUE_NAV = ["inventory:stock_valuation"]  # whoever may see stock values (not sales, not clerks)
+SHIP_NAV = ["sales:shipment_list"]  # shipping: clerks, sales (read), managers, administrators
 NAV = {
     "purchasing": STOCK_NAV + VALUE_NAV + INVENTORY_NAV + PURCHASING_NAV,
-    "sales": ["inventory:stock_on_hand"] + INVENTORY_NAV + SALES_NAV,  # quantities, no documents
-    "clerk_a": STOCK_NAV + COUNT_NAV + INVENTORY_NAV,
+    # quantities and shipments (to follow their orders), no stock documents
+    "sales": ["inventory:stock_on_hand"] + SHIP_NAV + INVENTORY_NAV + SALES_NAV,
+    "clerk_a": STOCK_NAV + SHIP_NAV + COUNT_NAV + INVENTORY_NAV,
     # managers also close months (月结); not staff: no System section
     "manager": STOCK_NAV
+    + SHIP_NAV
     + COUNT_NAV
     + VALUE_NAV
     + ["inventory:period_list"]
@@ -325,6 +329,7 @@ NAV = {
     + PURCHASING_NAV
     + SALES_NAV,
     "administrator": STOCK_NAV
+    + SHIP_NAV
     + COUNT_NAV
     + VALUE_NAV
     + ["inventory:period_list"]

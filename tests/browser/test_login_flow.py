@@ -31,6 +31,7 @@ def test_a_clerk_logs_in_in_chinese_and_sees_the_clerks_navigation(
             "inventory:stock_on_hand",
             "inventory:stockdocument_list",
             "purchasing:receipt_list",
+            "sales:shipment_list",
             "inventory:stockcount_list",
             "inventory:item_list",
             "inventory:category_list",
