@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -28,6 +28,7 @@ from ..models import Item, ItemValuation, Location, LocationKind, Reservation, S
 from .posting import MoveLine, post_moves
 
 ZERO = Decimal("0")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -83,12 +84,15 @@ class NotEnoughToReserve(InventoryError):
 
 
 def _fefo_key(balance: StockBalance):
+    """First expiry first (none last), then first received (none last), then the bin's path."""
     batch = balance.batch
-    far = date.max
+    expiry = batch.expiry_date if batch else None
+    received = batch.first_received_at if batch else None
     return (
-        batch.expiry_date if batch and batch.expiry_date else far,
-        batch is None or batch.expiry_date is None,
-        batch.first_received_at.timestamp() if batch and batch.first_received_at else float("inf"),
+        expiry is None,
+        expiry or date.min,
+        received is None,
+        received or EPOCH,
         balance.location.path,
         batch.batch_no if batch else "",
         balance.pk,
