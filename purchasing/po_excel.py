@@ -26,6 +26,7 @@ from accounts.dataio import Problem
 from inventory.exceptions import DomainError
 from inventory.models import Item, ItemUnit, Unit
 from inventory.opening import parse_date
+from inventory.pricing import MAX_MONEY, MAX_QTY, money
 from inventory.sheet_columns import Column, ColumnSet, ItemSheetReader, RowsPreview, SheetRow, checked_decimal
 from inventory.spreadsheets import (
     _ILLEGAL_XML,  # private, but the export must strip what openpyxl refuses exactly as write_xlsx does
@@ -266,8 +267,6 @@ def template_rows(order: PurchaseOrder | None) -> list[list]:
 
 
 # Import: the rows ------------------------------------------------------------------------------
-def money(value: Decimal) -> Decimal:
-    return services.money(value)
 
 
 @dataclass
@@ -472,7 +471,7 @@ class _Reader(ItemSheetReader):
         """Each cell alone may be below MAX_NUMBER and their product still overflow a column."""
         base_qty = (row.qty * row.factor).quantize(QTY_PLACES, rounding=ROUND_HALF_UP)
         amount = row.amount
-        if base_qty >= services.MAX_QTY or (amount is not None and amount >= services.MAX_MONEY):
+        if base_qty >= MAX_QTY or (amount is not None and amount >= MAX_MONEY):
             self.problem(row.line, "qty", shown, _("“%(value)s” is too large.") % {"value": shown})
 
 

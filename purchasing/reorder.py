@@ -20,15 +20,12 @@ from django.utils.translation import gettext as _
 
 from accounts.formatting import fmt_qty
 from inventory.models import Category, Item, ItemUnit, StockBalance, Warehouse
-from inventory.pricing import break_price
+from inventory.pricing import MAX_QTY, QTY_PLACES, break_price, money
 
 from .models import OrderStatus, PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
 from .services import (
-    MAX_QTY,
-    QTY_PLACES,
     OrderLineInput,
     PurchasingError,
-    money,
     order_create,
     order_set_lines,
     round_up_to_pack,

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.formatting import fmt_qty
 from inventory.exceptions import AlreadyPosted, DomainError
 from inventory.models import Item, Location, LocationKind, unit_factor
-from inventory.pricing import PRICE_PLACES, break_price
+from inventory.pricing import MAX_QTY, PRICE_PLACES, QTY_PLACES, break_price, line_amounts, line_factor, money
 from inventory.services import MoveLine, inbound_batch, next_number, post_moves
 
 from .models import (
@@ -39,11 +39,7 @@ from .models import (
     SupplierItem,
 )
 
-FEN = Decimal("0.01")
-QTY_PLACES = Decimal("0.0001")
 COST_PLACES = Decimal("0.000001")
-MAX_QTY = Decimal("1e14")
-MAX_MONEY = Decimal("1e15")
 RECEIPT_DOC_TYPE = "purchase-receipt"
 RETURN_DOC_TYPE = "purchase-return"
 
@@ -62,10 +58,6 @@ class PurchasingError(DomainError):
 
 class InvalidTransition(PurchasingError):
     pass
-
-
-def money(value: Decimal) -> Decimal:
-    return Decimal(value).quantize(FEN, rounding=ROUND_HALF_UP)
 
 
 # Prices -----------------------------------------------------------------------------------------
@@ -200,15 +192,7 @@ def order_set_lines(*, order_id: int, lines: list[OrderLineInput], user=None) ->
     rows = []
     for n, line in enumerate(lines, start=1):
         qty = Decimal(line.qty)
-        if qty <= 0:
-            raise PurchasingError(_("Line %(n)s: the quantity must be greater than zero.") % {"n": n})
-        factor = unit_factor(line.item, line.unit_id)
-        if factor is None:
-            raise PurchasingError(
-                _("Line %(n)s: %(item)s has no conversion for this unit.") % {"n": n, "item": line.item}
-            )
-        if not line.item.is_active:
-            raise PurchasingError(_("Line %(n)s: %(item)s is inactive.") % {"n": n, "item": line.item})
+        factor = line_factor(n=n, item=line.item, unit_id=line.unit_id, qty=qty, error=PurchasingError)
         listed = list_price(order.supplier, line.item, line.unit_id, qty)
         price = line.price if line.price is not None else (listed.price if listed else None)
         if price is None:
@@ -216,15 +200,9 @@ def order_set_lines(*, order_id: int, lines: list[OrderLineInput], user=None) ->
                 _("Line %(n)s: %(supplier)s has no price for %(item)s; enter the price.")
                 % {"n": n, "supplier": order.supplier, "item": line.item}
             )
-        if price < 0:
-            raise PurchasingError(_("Line %(n)s: the price cannot be negative.") % {"n": n})
-        rate = settings.PURCHASE_DEFAULT_TAX_RATE if line.tax_rate is None else Decimal(line.tax_rate)
-        if not Decimal("0") <= rate <= Decimal("100"):
-            raise PurchasingError(_("Line %(n)s: the tax rate must lie between 0 and 100%%.") % {"n": n})
-        base_qty = (qty * factor).quantize(QTY_PLACES, rounding=ROUND_HALF_UP)
-        amount = money(qty * price)
-        if base_qty <= 0 or base_qty >= MAX_QTY or amount >= MAX_MONEY:
-            raise PurchasingError(_("Line %(n)s: the quantity or its value is too large.") % {"n": n})
+        base_qty, rate, amount, tax = line_amounts(
+            n=n, qty=qty, factor=factor, price=price, tax_rate=line.tax_rate, error=PurchasingError
+        )
         expected = line.expected_date or order.expected_date
         if expected < order.order_date:
             raise PurchasingError(
@@ -242,7 +220,7 @@ def order_set_lines(*, order_id: int, lines: list[OrderLineInput], user=None) ->
                 list_price=listed.price if listed else None,
                 tax_rate=rate,
                 amount=amount,
-                tax=money(amount * rate / 100),
+                tax=tax,
                 expected_date=expected,
                 note=line.note[:200],
             )

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
@@ -22,8 +21,8 @@ from django.utils.translation import gettext as _
 
 from accounts.formatting import fmt_money, fmt_qty
 from inventory.exceptions import AlreadyPosted, DomainError
-from inventory.models import Batch, Item, Location, LocationKind, StockMove, unit_factor
-from inventory.pricing import PRICE_PLACES
+from inventory.models import Batch, Item, Location, LocationKind, StockMove
+from inventory.pricing import MAX_QTY, PRICE_PLACES, line_amounts, line_factor, money
 from inventory.selectors import fefo_candidates
 from inventory.services import MoveLine, next_number, post_moves
 from inventory.services.documents import _moved_at
@@ -44,10 +43,6 @@ from .models import (
 )
 from .pricing import sales_price
 
-FEN = Decimal("0.01")
-QTY_PLACES = Decimal("0.0001")
-MAX_QTY = Decimal("1e14")
-MAX_MONEY = Decimal("1e15")
 ORDER_DOC_TYPE = "salesorder"  # the reservations' document
 SHIPMENT_DOC_TYPE = "shipment"
 RETURN_DOC_TYPE = "customer-return"
@@ -68,10 +63,6 @@ class SalesError(DomainError):
 
 class InvalidTransition(SalesError):
     pass
-
-
-def money(value: Decimal) -> Decimal:
-    return Decimal(value).quantize(FEN, rounding=ROUND_HALF_UP)
 
 
 def _event(order: SalesOrder, old: str, new: str, user, note: str = "") -> None:
@@ -173,15 +164,7 @@ def order_set_lines(*, order_id: int, lines: list[SalesLineInput], user=None) ->
     rows = []
     for n, line in enumerate(lines, start=1):
         qty = Decimal(line.qty)
-        if qty <= 0:
-            raise SalesError(_("Line %(n)s: the quantity must be greater than zero.") % {"n": n})
-        factor = unit_factor(line.item, line.unit_id)
-        if factor is None:
-            raise SalesError(
-                _("Line %(n)s: %(item)s has no conversion for this unit.") % {"n": n, "item": line.item}
-            )
-        if not line.item.is_active:
-            raise SalesError(_("Line %(n)s: %(item)s is inactive.") % {"n": n, "item": line.item})
+        factor = line_factor(n=n, item=line.item, unit_id=line.unit_id, qty=qty, error=SalesError)
         quote = sales_price(order.customer, line.item, line.unit_id, qty)
         price = line.price if line.price is not None else (quote.price if quote else None)
         if price is None:
@@ -190,17 +173,15 @@ def order_set_lines(*, order_id: int, lines: list[SalesLineInput], user=None) ->
                 % {"n": n, "customer": order.customer, "item": line.item}
             )
         discount = Decimal(line.discount or 0)
-        rate = settings.PURCHASE_DEFAULT_TAX_RATE if line.tax_rate is None else Decimal(line.tax_rate)
-        if price < 0:
-            raise SalesError(_("Line %(n)s: the price cannot be negative.") % {"n": n})
-        if not ZERO <= discount <= 100:
-            raise SalesError(_("Line %(n)s: the discount must lie between 0 and 100%%.") % {"n": n})
-        if not ZERO <= rate <= 100:
-            raise SalesError(_("Line %(n)s: the tax rate must lie between 0 and 100%%.") % {"n": n})
-        base_qty = (qty * factor).quantize(QTY_PLACES, rounding=ROUND_HALF_UP)
-        amount = money(qty * Decimal(price) * (100 - discount) / 100)
-        if base_qty <= 0 or base_qty >= MAX_QTY or amount >= MAX_MONEY:
-            raise SalesError(_("Line %(n)s: the quantity or its value is too large.") % {"n": n})
+        base_qty, rate, amount, tax = line_amounts(
+            n=n,
+            qty=qty,
+            factor=factor,
+            price=price,
+            tax_rate=line.tax_rate,
+            discount=discount,
+            error=SalesError,
+        )
         rows.append(
             SalesOrderLine(
                 order=order,
@@ -214,7 +195,7 @@ def order_set_lines(*, order_id: int, lines: list[SalesLineInput], user=None) ->
                 discount=discount,
                 tax_rate=rate,
                 amount=amount,
-                tax=money(amount * rate / 100),
+                tax=tax,
                 allow_backorder=line.allow_backorder,
                 note=line.note[:200],
             )
