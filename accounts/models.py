@@ -13,6 +13,7 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        permissions = [("grant_finance", _("Can give and take the finance role"))]
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username

@@ -8,14 +8,16 @@ SALES = "sales"
 WAREHOUSE_CLERK = "warehouse_clerk"
 MANAGER = "manager"
 ADMINISTRATOR = "administrator"
+FINANCE = "finance"  # records and allocates payments; a manager gives it (accounts 0009)
 
-ROLES = (PURCHASING, SALES, WAREHOUSE_CLERK, MANAGER, ADMINISTRATOR)
+ROLES = (PURCHASING, SALES, WAREHOUSE_CLERK, MANAGER, ADMINISTRATOR, FINANCE)
 ROLE_LABELS = {
     PURCHASING: pgettext_lazy("role", "Purchasing"),
     SALES: pgettext_lazy("role", "Sales"),
     WAREHOUSE_CLERK: pgettext_lazy("role", "Warehouse clerk"),
     MANAGER: pgettext_lazy("role", "Manager"),
     ADMINISTRATOR: pgettext_lazy("role", "Administrator"),
+    FINANCE: pgettext_lazy("role", "Finance"),
 }
 
 

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "inventory",
     "purchasing",
     "sales",
+    "settlement",
     "reports",
     "demo",
 ]

@@ -28,6 +28,16 @@ def _money(value) -> Decimal:
     return Decimal(value).quantize(Decimal("0.01"))
 
 
+# Checks of other apps' books that hang off the ledger (money owed), registered when they are ready.
+_EXTRA_CHECKS: list = []
+
+
+def register(check) -> None:
+    """Add a check (a function returning a list of differences) to ledger_differences."""
+    if check not in _EXTRA_CHECKS:
+        _EXTRA_CHECKS.append(check)
+
+
 def ledger_differences() -> list[str]:
     problems: list[str] = []
     problems += _moves_in_their_locations_warehouse()
@@ -36,6 +46,8 @@ def ledger_differences() -> list[str]:
     problems += _hash_chains()
     problems += _period_summaries()
     problems += _reservations_against_balances()
+    for check in _EXTRA_CHECKS:
+        problems += check()
     return problems
 
 

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class PurchasingConfig(AppConfig):
     name = "purchasing"
     verbose_name = _("Purchasing")
+
+    def ready(self) -> None:
+        from settlement.books import register
+
+        from .payables import BOOK
+
+        register(BOOK)

@@ -515,3 +515,56 @@ class PurchaseReturnLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.receipt_line} × {self.qty}"
+
+
+# Payables (应付账款): what is owed to suppliers, payments (付款单) and allocations (核销) ------------
+# The shapes and the rules are settlement's, shared with the receivables of sales.
+
+from settlement import models as settlement  # noqa: E402
+
+
+class PayableEntry(settlement.Entry):
+    """A line of a supplier's account: goods received (owed), goods returned and payments
+    (credits), a reversed payment (owed again)."""
+
+    supplier = models.ForeignKey(
+        Supplier, verbose_name=_("supplier"), on_delete=models.PROTECT, related_name="payable_entries"
+    )
+
+    class Meta(settlement.Entry.Meta):
+        verbose_name = _("payable")
+        verbose_name_plural = _("payables")
+        constraints = settlement.Entry.constraints_for("payable")
+        indexes = [models.Index(fields=["supplier", "date"], name="payable_supplier_date")]
+
+
+class SupplierPayment(settlement.Payment):
+    supplier = models.ForeignKey(
+        Supplier, verbose_name=_("supplier"), on_delete=models.PROTECT, related_name="payments"
+    )
+
+    class Meta(settlement.Payment.Meta):
+        verbose_name = _("payment to supplier")
+        verbose_name_plural = _("payments to suppliers")
+        constraints = settlement.Payment.constraints_for("supplierpayment")
+        permissions = [("reverse_supplierpayment", _("Can reverse payments to suppliers"))]
+
+    def get_absolute_url(self) -> str:
+        return reverse("purchasing:payment_detail", args=[self.pk])
+
+
+class PayableAllocation(settlement.Allocation):
+    debit = models.ForeignKey(
+        PayableEntry,
+        verbose_name=_("document"),
+        on_delete=models.PROTECT,
+        related_name="allocations_as_debit",
+    )
+    credit = models.ForeignKey(
+        PayableEntry, verbose_name=_("credit"), on_delete=models.PROTECT, related_name="allocations_as_credit"
+    )
+
+    class Meta(settlement.Allocation.Meta):
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+        constraints = settlement.Allocation.constraints_for("payablealloc")

@@ -23,7 +23,9 @@ from inventory.exceptions import AlreadyPosted, DomainError
 from inventory.models import Item, Location, LocationKind, unit_factor
 from inventory.pricing import MAX_QTY, PRICE_PLACES, QTY_PLACES, break_price, line_amounts, line_factor, money
 from inventory.services import MoveLine, inbound_batch, next_number, post_moves
+from settlement import services as settlement
 
+from . import payables
 from .models import (
     OrderEvent,
     OrderStatus,
@@ -38,6 +40,7 @@ from .models import (
     Supplier,
     SupplierItem,
 )
+from .payables import BOOK as PAYABLES
 
 COST_PLACES = Decimal("0.000001")
 RECEIPT_DOC_TYPE = "purchase-receipt"
@@ -648,6 +651,15 @@ def receipt_post(*, receipt_id: int, user) -> PurchaseReceipt:
     receipt.status = ReceiptStatus.POSTED
     receipt.posted_by, receipt.posted_at = user, timezone.now()
     receipt.save()
+    settlement.add_document(
+        PAYABLES,
+        party=order.supplier,
+        source_type=payables.RECEIPT,
+        source_id=receipt.pk,
+        number=receipt.number,
+        day=receipt.posting_date,
+        amount=sum((ln.amount + ln.tax for ln in lines), Decimal("0")),
+    )
     complete = all(ol.received_base_qty >= ol.base_qty for ol in order_lines.values())
     _transition(
         order,
@@ -805,6 +817,17 @@ def return_post(*, return_id: int, user) -> PurchaseReturn:
     ret.status = ReturnStatus.POSTED
     ret.posted_by, ret.posted_at = user, timezone.now()
     ret.save()
+    settlement.add_return(
+        PAYABLES,
+        party=order.supplier,
+        source_type=payables.RETURN,
+        source_id=ret.pk,
+        number=ret.number,
+        day=ret.posting_date,
+        amount=ret.amount,
+        against=(payables.RECEIPT, receipt.pk),
+        user=user,
+    )
     return ret
 
 

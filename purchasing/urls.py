@@ -3,7 +3,7 @@ from django.urls import path
 from accounts.crud import crud_urls
 from accounts.dataio import dataio_urls
 
-from . import urls_performance, urls_po_excel, urls_reorder, views, views_orders
+from . import urls_payables, urls_performance, urls_po_excel, urls_reorder, views, views_orders
 from .filters import SupplierFilter
 from .models import Supplier, SupplierItem
 from .resources import SupplierResource
@@ -49,3 +49,4 @@ urlpatterns += [
     path("returns/<int:pk>/", views_orders.return_detail_view, name="return_detail"),
 ]
 urlpatterns += urls_reorder.urlpatterns + urls_performance.urlpatterns + urls_po_excel.urlpatterns
+urlpatterns += urls_payables.urlpatterns

@@ -494,3 +494,61 @@ class CustomerReturnLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shipment_line} × {self.base_qty}"
+
+
+# Receivables (应收账款): what customers owe, money received (收款单) and allocations (核销) ---------
+# The shapes and the rules are settlement's, shared with the payables of purchasing.
+
+from settlement import models as settlement  # noqa: E402
+
+
+class ReceivableEntry(settlement.Entry):
+    """A line of a customer's account: goods shipped (owed), goods taken back and money
+    received (credits), a reversed receipt of money (owed again)."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="receivable_entries"
+    )
+
+    class Meta(settlement.Entry.Meta):
+        verbose_name = _("receivable")
+        verbose_name_plural = _("receivables")
+        constraints = settlement.Entry.constraints_for("receivable")
+        indexes = [models.Index(fields=["customer", "date"], name="receivable_customer_date")]
+
+
+class CustomerPayment(settlement.Payment):
+    """Money received from a customer (收款单)."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="payments"
+    )
+
+    class Meta(settlement.Payment.Meta):
+        verbose_name = _("receipt of money")
+        verbose_name_plural = _("receipts of money")
+        constraints = settlement.Payment.constraints_for("customerpayment")
+        permissions = [("reverse_customerpayment", _("Can reverse receipts of money"))]
+
+    def get_absolute_url(self) -> str:
+        return reverse("sales:payment_detail", args=[self.pk])
+
+
+class ReceivableAllocation(settlement.Allocation):
+    debit = models.ForeignKey(
+        ReceivableEntry,
+        verbose_name=_("document"),
+        on_delete=models.PROTECT,
+        related_name="allocations_as_debit",
+    )
+    credit = models.ForeignKey(
+        ReceivableEntry,
+        verbose_name=_("credit"),
+        on_delete=models.PROTECT,
+        related_name="allocations_as_credit",
+    )
+
+    class Meta(settlement.Allocation.Meta):
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+        constraints = settlement.Allocation.constraints_for("receivablealloc")

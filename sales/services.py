@@ -15,7 +15,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,7 +27,10 @@ from inventory.selectors import fefo_candidates
 from inventory.services import MoveLine, next_number, post_moves
 from inventory.services.documents import _moved_at
 from inventory.services.reservations import ReserveLine, release, reserve, ship_reserved
+from settlement import services as settlement
+from settlement.selectors import party_balance
 
+from . import receivables
 from .models import (
     OPEN_STATUSES,
     Customer,
@@ -42,6 +45,7 @@ from .models import (
     ShipmentLine,
 )
 from .pricing import sales_price
+from .receivables import BOOK as RECEIVABLES
 
 ORDER_DOC_TYPE = "salesorder"  # the reservations' document
 SHIPMENT_DOC_TYPE = "shipment"
@@ -211,27 +215,15 @@ def order_set_lines(*, order_id: int, lines: list[SalesLineInput], user=None) ->
 
 def customer_exposure(customer: Customer, *, excluding: SalesOrder | None = None) -> Decimal:
     """What the customer owes or has on order, with tax: the unshipped part of confirmed and
-    partly shipped orders, plus everything shipped, less what came back. (Payments received
-    reduce it once receivables exist.)"""
+    partly shipped orders, plus the open receivable (shipped, less returned, less money received;
+    money paid ahead lowers it)."""
     open_value = ZERO
     lines = SalesOrderLine.objects.filter(order__customer=customer, order__status__in=OPEN_STATUSES)
     if excluding is not None:
         lines = lines.exclude(order=excluding)
     for amount, tax, base, shipped in lines.values_list("amount", "tax", "base_qty", "shipped_base_qty"):
         open_value += money((amount + tax) * (base - shipped) / base)
-    shipped = (
-        ShipmentLine.objects.filter(
-            shipment__order__customer=customer, shipment__status=DocStatus.POSTED
-        ).aggregate(total=Sum(F("amount") + F("tax")))["total"]
-        or ZERO
-    )
-    returned = (
-        CustomerReturn.objects.filter(shipment__order__customer=customer, status=DocStatus.POSTED).aggregate(
-            total=Sum("amount")
-        )["total"]
-        or ZERO
-    )
-    return open_value + shipped - returned
+    return open_value + party_balance(RECEIVABLES, customer)
 
 
 def _reserve(order: SalesOrder) -> None:
@@ -553,6 +545,15 @@ def shipment_post(*, shipment_id: int, user) -> Shipment:
     shipment.status, shipment.posting = DocStatus.POSTED, posting
     shipment.posted_by, shipment.posted_at = user, timezone.now()
     shipment.save()
+    settlement.add_document(
+        RECEIVABLES,
+        party=order.customer,
+        source_type=receivables.SHIPMENT,
+        source_id=shipment.pk,
+        number=shipment.number,
+        day=shipment.posting_date,
+        amount=sum((p.amount + p.tax for p in picks), ZERO),
+    )
     done = all(ln.shipped_base_qty >= ln.base_qty for ln in order_lines.values())
     _transition(
         order,
@@ -691,6 +692,17 @@ def return_post(
     ret.amount = sum((r.amount for r in rows), ZERO)
     ret.status, ret.posted_by, ret.posted_at = DocStatus.POSTED, user, timezone.now()
     ret.save()
+    settlement.add_return(
+        RECEIVABLES,
+        party=order.customer,
+        source_type=receivables.RETURN,
+        source_id=ret.pk,
+        number=ret.number,
+        day=ret.posting_date,
+        amount=ret.amount,
+        against=(receivables.SHIPMENT, shipment.pk),
+        user=user,
+    )
     return ret
 
 

@@ -3,7 +3,7 @@ from django.urls import path
 from accounts.crud import crud_urls
 from accounts.dataio import dataio_urls
 
-from . import urls_shipping, views, views_orders
+from . import urls_receivables, urls_shipping, views, views_orders
 from .filters import CustomerFilter
 from .models import Customer, PriceLevel, SalesPrice
 from .resources import CustomerResource
@@ -47,3 +47,4 @@ urlpatterns = [
 ]
 
 urlpatterns += urls_shipping.urlpatterns
+urlpatterns += urls_receivables.urlpatterns

@@ -9,7 +9,7 @@ from django.test import Client
 
 from .factories import PASSWORD, UserFactory, WarehouseFactory
 
-ROLE_USERS = ("purchasing", "sales", "clerk_a", "clerk_b", "manager", "administrator")
+ROLE_USERS = ("purchasing", "sales", "clerk_a", "clerk_b", "manager", "administrator", "finance")
 
 
 @pytest.fixture(autouse=True)
@@ -42,6 +42,7 @@ def roles(db):
     importlib.import_module("accounts.migrations.0006_purchasing_roles").assign(Group, Permission)
     importlib.import_module("accounts.migrations.0007_sales_price_roles").assign(Group, Permission)
     importlib.import_module("accounts.migrations.0008_sales_order_roles").assign(Group, Permission)
+    importlib.import_module("accounts.migrations.0009_finance_role").assign(Group, Permission)
 
 
 @pytest.fixture
@@ -63,6 +64,7 @@ def users(db, roles, warehouse_a, warehouse_b):
         "clerk_b": UserFactory(username="clerk_b", roles=["warehouse_clerk"]),
         "manager": UserFactory(username="manager", roles=["manager"]),
         "administrator": UserFactory(username="administrator", roles=["administrator"]),
+        "finance": UserFactory(username="finance", roles=["finance"]),
     }
     warehouse_a.members.add(made["clerk_a"])
     warehouse_b.members.add(made["clerk_b"])
