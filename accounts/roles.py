@@ -1,5 +1,5 @@
-"""The five roles of DESIGN.md §4, as Django groups. Group names are stable identifiers;
-what people read is ROLE_LABELS, translated."""
+"""The five roles of DESIGN.md §4 and the finance role (财务, given by a manager), as Django
+groups. Group names are stable identifiers; what people read is ROLE_LABELS, translated."""
 
 from django.utils.translation import pgettext_lazy
 

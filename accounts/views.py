@@ -1,9 +1,45 @@
-from django.contrib.auth.decorators import login_required
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.models import Group
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from inventory.exceptions import DomainError
+
+from . import services
+from .roles import FINANCE, role_labels
 
 
 @login_required
 def home_view(request: HttpRequest) -> HttpResponse:
     """The landing page: the sections this user's roles open. Dashboards come with the reports."""
     return render(request, "home.html")
+
+
+@login_required
+@permission_required("accounts.grant_finance", raise_exception=True)
+def finance_staff_view(request: HttpRequest) -> HttpResponse:
+    """A manager gives the finance role (record, allocate and reverse payments) to people, or
+    takes it back."""
+    if request.method == "POST":
+        try:
+            user_id = int(request.POST.get("user", ""))
+        except ValueError:
+            user_id = 0
+        grant = request.POST.get("grant") == "1"
+        try:
+            services.set_finance_role(user_id=user_id, grant=grant, by=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Finance role given.") if grant else _("Finance role taken back."))
+        return redirect("finance_staff")
+    User = get_user_model()
+    finance = set(Group.objects.get(name=FINANCE).user_set.values_list("pk", flat=True))
+    people = [
+        {"user": u, "finance": u.pk in finance, "roles": role_labels(u)}
+        for u in User.objects.filter(is_active=True).order_by("username")
+    ]
+    return render(request, "accounts/finance_staff.html", {"people": people})

@@ -217,6 +217,8 @@ def allocate(book: Book, *, credit_id: int, lines: list[AllocationInput], user, 
             % {"number": credit.number, "left": fmt_money(credit.open_amount), "wanted": fmt_money(total)}
         )
     day = day or timezone.localdate()
+    if day > timezone.localdate():
+        raise SettlementError(_("The date cannot be in the future."))
     earliest = max([credit.date, *(d.date for d, _a in pairs)])
     if day < earliest:
         raise SettlementError(
@@ -266,7 +268,10 @@ def unallocate(book: Book, *, allocation_id: int, user, day: date | None = None)
     credit = entries[allocation.credit_id]
     if credit.kind == EntryKind.PAYMENT and entries[allocation.debit_id].kind == EntryKind.REVERSAL:
         raise SettlementError(_("A reversal stays set against the payment it reverses."))
-    _undo(book, [allocation], entries, day=day or timezone.localdate(), user=user)
+    day = day or timezone.localdate()
+    if day > timezone.localdate():
+        raise SettlementError(_("The date cannot be in the future."))
+    _undo(book, [allocation], entries, day=day, user=user)
     return allocation
 
 

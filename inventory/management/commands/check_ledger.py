@@ -6,7 +6,10 @@ from inventory.ledger_check import ledger_differences
 
 
 class Command(BaseCommand):
-    help = "Verify the stock ledger: balances and values equal their moves, hash chains unbroken."
+    help = (
+        "Verify the stock ledger (balances and values equal their moves, hash chains unbroken) and the "
+        "books of money owed (open balance == documents − allocations)."
+    )
 
     def handle(self, *args, **options):
         problems = ledger_differences()
