@@ -85,6 +85,13 @@ SECTIONS: tuple[Section, ...] = (
                 "purchasing.view_purchaseorder",
                 "speedometer2",
             ),
+            Entry(_("Payables"), "purchasing:payables_list", "purchasing.view_payableentry", "journal-text"),
+            Entry(
+                _("Payments to suppliers"),
+                "purchasing:payment_list",
+                "purchasing.view_payableentry",
+                "cash-coin",
+            ),
             Entry(_("Suppliers"), "purchasing:supplier_list", "purchasing.view_supplier", "truck"),
             Entry(
                 _("Supplier items"), "purchasing:supplieritem_list", "purchasing.view_supplieritem", "tags"
@@ -97,6 +104,8 @@ SECTIONS: tuple[Section, ...] = (
         "bag",
         (
             Entry(_("Sales orders"), "sales:order_list", "sales.view_salesorder", "receipt"),
+            Entry(_("Receivables"), "sales:receivables_list", "sales.view_receivableentry", "wallet2"),
+            Entry(_("Receipts of money"), "sales:payment_list", "sales.view_receivableentry", "cash-stack"),
             Entry(_("Customers"), "sales:customer_list", "sales.view_customer", "people"),
             Entry(_("Price levels"), "sales:pricelevel_list", "sales.view_pricelevel", "layers"),
             Entry(_("Sales prices"), "sales:salesprice_list", "sales.view_salesprice", "tags"),
@@ -108,6 +117,7 @@ SECTIONS: tuple[Section, ...] = (
         "gear",
         (
             Entry(_("Users"), "admin:accounts_user_changelist", "accounts.view_user", "person-badge"),
+            Entry(_("Finance staff"), "finance_staff", "accounts.grant_finance", "person-check"),
             Entry(_("Administration"), "admin:index", "accounts.change_user", "sliders"),
         ),
     ),
@@ -125,8 +135,8 @@ def sections_for(user) -> list[dict]:
             for e in section.entries
             if e.perm is None or user.has_perm(e.perm)
         ]
-        if section.key == "admin" and not user.is_staff:
-            entries = []
+        if section.key == "admin" and not user.is_staff:  # the Django admin is for staff only
+            entries = [e for e in entries if not e["url_name"].startswith("admin:")]
         if entries:
             result.append(
                 {"key": section.key, "label": section.label, "icon": section.icon, "entries": entries}

@@ -81,7 +81,7 @@ BOOK = Book(
         "credit": _("Paid ahead or returned"),
         "document": _("Goods received"),
         "return": _("Returned to supplier"),
-        "payment_kind": _("Paid"),
+        "payment_kind": _("Money paid"),
         "reversal": _("Payment reversed"),
     },
     expected_documents=expected_documents,

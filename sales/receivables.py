@@ -80,7 +80,7 @@ BOOK = Book(
         "credit": _("Paid ahead or returned"),
         "document": _("Goods shipped"),
         "return": _("Returned by the customer"),
-        "payment_kind": _("Received"),
+        "payment_kind": _("Money received"),
         "reversal": _("Receipt reversed"),
     },
     expected_documents=expected_documents,

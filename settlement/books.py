@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one instance per side: hashed and compared by identity
 class Book:
     key: str  # "payables" | "receivables": the URL names' prefix too
     namespace: str  # the owning app's URL namespace

@@ -46,7 +46,9 @@ def checked_money(value, *, what: str) -> Decimal:
         raise SettlementError(
             _("%(what)s: %(value)s is not an amount.") % {"what": what, "value": value}
         ) from None
-    if not amount.is_finite() or amount <= 0:
+    if not amount.is_finite():
+        raise SettlementError(_("%(what)s: %(value)s is not an amount.") % {"what": what, "value": value})
+    if amount <= 0:
         raise SettlementError(_("%(what)s must be greater than zero.") % {"what": what})
     if amount != amount.quantize(FEN):
         raise SettlementError(_("%(what)s: amounts are to the fen (two decimal places).") % {"what": what})
@@ -297,7 +299,9 @@ def reverse_payment(book: Book, *, payment_id: int, user, reason: str, day: date
     debit entry of the same amount (dated the day of the reversal) settles it, so the statement
     shows both and the balance is as if it had not been paid."""
     Payment = book.payment_model
-    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    payment = Payment.objects.select_for_update().filter(pk=payment_id).first()
+    if payment is None:
+        raise SettlementError(_("No such payment."))
     if payment.status == PaymentStatus.REVERSED:
         raise AlreadyPosted(_("%(number)s has already been reversed.") % {"number": payment.number})
     if not reason.strip():

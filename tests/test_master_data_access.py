@@ -60,11 +60,13 @@ ACTIONS = {
     "toggle": (C, True),
 }
 # URL names in these namespaces that are not master-data screens and belong to other test
-# suites: import/export, and the stock screens (tests/inventory/test_stock_views.py).
+# suites: import/export, the stock screens (tests/inventory/test_stock_views.py) and the
+# money-owed screens (tests/settlement/test_views.py).
 OTHER_SCREENS = re.compile(
     r"_(import|export)(_\w+)?$|^inventory:(stockdocument|stockcount|stock|scan|period|opening)_"
     r"|^purchasing:(order|receipt|return|reorder|supplier_performance)"
     r"|^sales:(order|shipment|return|pick)"
+    r"|^purchasing:(payables|payment)_|^sales:(receivables|payment)_"
 )
 
 
@@ -305,11 +307,20 @@ PURCHASING_NAV = [
     "purchasing:reorder",
     "purchasing:order_list",
     "purchasing:supplier_performance",
+    "purchasing:payables_list",
+    "purchasing:payment_list",
     "purchasing:supplier_list",
     "purchasing:supplieritem_list",
 ]
-SALES_NAV = ["sales:order_list", "sales:customer_list", "sales:pricelevel_list", "sales:salesprice_list"]
-SYSTEM_NAV = ["admin:accounts_user_changelist", "admin:index"]
+SALES_NAV = [
+    "sales:order_list",
+    "sales:receivables_list",
+    "sales:payment_list",
+    "sales:customer_list",
+    "sales:pricelevel_list",
+    "sales:salesprice_list",
+]
+SYSTEM_NAV = ["admin:accounts_user_changelist", "finance_staff", "admin:index"]
 STOCK_NAV = ["inventory:stock_on_hand", "inventory:stockdocument_list", "purchasing:receipt_list"]
 COUNT_NAV = ["inventory:stockcount_list"]  # stocktakes: clerks, managers, administrators
 VALUE_NAV = ["inventory:stock_valuation"]  # whoever may see stock values (not sales, not clerks)
@@ -319,7 +330,7 @@ NAV = {
     # quantities and shipments (to follow their orders), no stock documents
     "sales": ["inventory:stock_on_hand"] + SHIP_NAV + INVENTORY_NAV + SALES_NAV,
     "clerk_a": STOCK_NAV + SHIP_NAV + COUNT_NAV + INVENTORY_NAV,
-    # managers also close months (月结); not staff: no System section
+    # managers also close months (月结) and give the finance role; not staff: no Django admin
     "manager": STOCK_NAV
     + SHIP_NAV
     + COUNT_NAV
@@ -327,7 +338,8 @@ NAV = {
     + ["inventory:period_list"]
     + INVENTORY_NAV
     + PURCHASING_NAV
-    + SALES_NAV,
+    + SALES_NAV
+    + ["finance_staff"],
     "administrator": STOCK_NAV
     + SHIP_NAV
     + COUNT_NAV
@@ -337,6 +349,15 @@ NAV = {
     + PURCHASING_NAV
     + SALES_NAV
     + SYSTEM_NAV,
+    # money owed on both sides (往来账) and the parties it is owed by or to
+    "finance": [
+        "purchasing:payables_list",
+        "purchasing:payment_list",
+        "purchasing:supplier_list",
+        "sales:receivables_list",
+        "sales:payment_list",
+        "sales:customer_list",
+    ],
 }
 
 

@@ -93,9 +93,12 @@ POST_CASES = [
     ("purchasing:receipt_action", ("draft", "cancel"), {"clerk_a", "manager", "administrator"}),
     ("purchasing:receipt_line", ("draft", "line"), {"clerk_a", "manager", "administrator"}),
 ]
-# Master data and its import/export have their own table (tests/test_master_data_access.py).
+# Master data and its import/export have their own table (tests/test_master_data_access.py),
+# payables and payments to suppliers theirs (tests/settlement/test_views.py, which checks that
+# every one of them is in it).
 MASTER = re.compile(
     r"^purchasing:(supplier|supplieritem)_(list|detail|create|update|toggle|import|export|import_template)$"
+    r"|^purchasing:(payables|payment)_"
 )
 
 

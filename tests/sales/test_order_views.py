@@ -111,9 +111,12 @@ POST_CASES = [
     ("sales:order_action", ("pending", "reject"), APPROVERS),
 ]
 
-# Master data and its import/export have their own table (tests/test_master_data_access.py).
+# Master data and its import/export have their own table (tests/test_master_data_access.py),
+# receivables and receipts of money theirs (tests/settlement/test_views.py, which checks that
+# every one of them is in it).
 MASTER = re.compile(
     r"^sales:(customer|pricelevel|salesprice)_(list|detail|create|update|toggle|import|export|import_template)$"
+    r"|^sales:(receivables|payment)_"
 )
 
 
