@@ -52,7 +52,9 @@ def test_a_manager_gives_the_finance_role_and_takes_it_back(users, client_for):
     assert "Finance role given." in response.content.decode()
     clerk = fresh(clerk)
     assert clerk.has_perm("sales.add_customerpayment") and clerk.has_perm("purchasing.add_supplierpayment")
-    assert clerk.has_perm("purchasing.reverse_supplierpayment") and clerk.has_perm("sales.view_receivableentry")
+    assert clerk.has_perm("purchasing.reverse_supplierpayment") and clerk.has_perm(
+        "sales.view_receivableentry"
+    )
     assert not clerk.has_perm("purchasing.view_purchaseorder")  # amounts owed, not prices
     log = LogEntry.objects.get(object_id=str(clerk.pk))
     assert (log.user_id, log.change_message) == (users["manager"].pk, "Finance role given")
