@@ -246,26 +246,36 @@ def _release(
     }
     left = dict(limits) if limits is not None else None
     here = dict(taken or {})
-    gone, shrunk = [], []
+    remaining = {r.pk: r.qty for r in reservations}
 
-    def key(r):
-        b = r.balance
-        return here.get((r.line_ref, (b.item_id, b.location_id, b.batch_id)), ZERO) > 0
-
-    ordered = sorted(reservations, key=lambda r: _fefo_key(r.balance), reverse=True)
-    ordered = [r for r in ordered if key(r)] + [r for r in ordered if not key(r)]
-    for r in ordered:
-        qty = r.qty if left is None else min(r.qty, left[r.line_ref])
+    def give_back(r, qty: Decimal) -> None:
         if qty <= 0:
-            continue
+            return
         locked[r.balance_id].reserved -= qty
         released.by_line[r.line_ref] += qty
+        remaining[r.pk] -= qty
         if left is not None:
             left[r.line_ref] -= qty
-        if qty == r.qty:
-            gone.append(r.pk)
-        else:
-            r.qty -= qty
+
+    def room(r) -> Decimal:
+        return remaining[r.pk] if left is None else min(remaining[r.pk], left[r.line_ref])
+
+    # first what the shipment takes on each very key (no more than it takes there), then the rest
+    # latest expiry first
+    for r in reservations:
+        b = r.balance
+        where = (r.line_ref, (b.item_id, b.location_id, b.batch_id))
+        qty = min(room(r), here.get(where, ZERO))
+        if qty > 0:
+            here[where] -= qty
+            give_back(r, qty)
+    for r in sorted(reservations, key=lambda r: _fefo_key(r.balance), reverse=True):
+        give_back(r, room(r))
+    gone = [r.pk for r in reservations if remaining[r.pk] == 0]
+    shrunk = []
+    for r in reservations:
+        if 0 < remaining[r.pk] < r.qty:
+            r.qty = remaining[r.pk]
             shrunk.append(r)
     StockBalance.objects.bulk_update(list(locked.values()), ["reserved"])
     Reservation.objects.filter(pk__in=gone).delete()

@@ -153,6 +153,41 @@ def test_shipping_consumes_the_reservation_at_the_moving_average(milk, wh, loc_a
     assert ledger_differences() == []
 
 
+def test_a_partial_shipment_from_two_reserved_batches_releases_what_it_takes_from_each(
+    batch_item, wh, loc_a, loc_b, clerk
+):
+    today = timezone.localdate()
+    soon = BatchFactory(item=batch_item, batch_no="SOON", expiry_date=today + timedelta(days=3))
+    later = BatchFactory(item=batch_item, batch_no="LATER", expiry_date=today + timedelta(days=30))
+    receive(batch_item, loc_a, "10", batch=soon)
+    receive(batch_item, loc_b, "10", batch=later)
+    reserve(doc_type=SO, doc_id=9, lines=[ReserveLine(batch_item.pk, wh.pk, D("20"), 1)])
+    # all 20 reserved: 10 of SOON, 10 of LATER. Ship 5 of each (10 of the line's 20).
+    ship_reserved(
+        reservation_doc_type=SO,
+        reservation_doc_id=9,
+        doc_type="shipment",
+        doc_id=2,
+        doc_number="SH-2",
+        lines=[
+            MoveLine(batch_item.pk, loc_a.pk, D("-5"), soon.pk, line_ref=1),
+            MoveLine(batch_item.pk, loc_b.pk, D("-5"), later.pk, line_ref=1),
+        ],
+        user=clerk,
+    )
+    # each batch: on hand 10 − 5 = 5, still reserved 5 for the 10 left on the line
+    assert (balance(batch_item, loc_a, soon).on_hand, balance(batch_item, loc_a, soon).reserved) == (
+        D(5),
+        D(5),
+    )
+    assert (balance(batch_item, loc_b, later).on_hand, balance(batch_item, loc_b, later).reserved) == (
+        D(5),
+        D(5),
+    )
+    assert reserved_by_line(SO, 9) == {1: D("10")}
+    assert ledger_differences() == []
+
+
 def test_a_reservation_needs_a_quantity(milk, wh):
     with pytest.raises(InventoryError, match="greater than zero"):
         reserve(doc_type=SO, doc_id=8, lines=[ReserveLine(milk.pk, wh.pk, D("0"), 1)])
