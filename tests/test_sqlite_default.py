@@ -53,6 +53,17 @@ if count.status == "submitted":
 def on_hand(loc):
     return StockBalance.objects.get(item=milk, location=loc).on_hand
 
+# order totals whose float sum is not the decimal one (3281.20 + 318.35 = 3599.5499… as floats)
+from purchasing.models import PurchaseOrder, Supplier
+from purchasing.services import order_create as po_create
+from sales.models import Customer, SalesOrder
+from sales.services import order_create as so_create
+po = po_create(supplier=Supplier.objects.create(code="S1", name="供应商"), warehouse=sh, user=clerk)
+so = so_create(customer=Customer.objects.create(code="C1", name="客户"), warehouse=sh, user=clerk)
+for model, pk in ((PurchaseOrder, po.pk), (SalesOrder, so.pk)):
+    model.objects.filter(pk=pk).update(total_net=D("3281.20"), total_tax=D("318.35"), total=D("3599.55"))
+    assert model.objects.get(pk=pk).total == D("3599.55")
+
 v = ItemValuation.objects.get(item=milk)
 print("RESULT", count.status, on_hand(a1), on_hand(h1), v.qty, v.value, ledger_differences())
 """
