@@ -483,6 +483,8 @@ def shipment_post(*, shipment_id: int, user) -> Shipment:
         )
     if shipment.posting_date > timezone.localdate():
         raise SalesError(_("The shipping date cannot be in the future."))
+    if shipment.posting_date < order.order_date:
+        raise SalesError(_("The shipping date cannot be before the order date."))
     picks = list(shipment.lines.select_related("order_line__item", "batch").order_by("id"))
     if not picks:
         raise SalesError(_("%(number)s has nothing to ship.") % {"number": shipment.number})

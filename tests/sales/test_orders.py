@@ -345,3 +345,19 @@ def test_a_shipment_posted_twice_at_once_ships_once(world, people):
     assert sorted(results) == ["already", "posted"]
     assert availability(w.pk, world["wh"].pk) == (D(4), D(0))
     assert ledger_differences() == []
+
+
+def test_a_shipment_cannot_be_dated_before_its_order(world, people):
+    water = world["water"]
+    stock(water, world["a1"], 48, "1.00")
+    today = timezone.localdate()
+    so = order(world, people, [services.SalesLineInput(item=water, unit_id=world["box"].pk, qty=D(1))])
+    services.order_confirm(order_id=so.pk, user=people["chen"])
+    shipment = services.shipment_create(
+        order_id=so.pk, user=people["wang"], posting_date=today - timedelta(days=1)
+    )
+    with pytest.raises(services.SalesError, match="The shipping date cannot be before the order date."):
+        services.shipment_post(shipment_id=shipment.pk, user=people["wang"])
+    shipment.refresh_from_db()
+    assert (shipment.status, shipment.posting_id) == ("draft", None)
+    assert StockMove.objects.count() == 1  # only the stock put in
