@@ -58,6 +58,7 @@ USERS = (
     ("wangqiang", "王强", "warehouse_clerk", ("SH01", "SZ01"), "wangqiang@huadong.example", "13761142987"),
     ("zhaomin", "赵敏", "warehouse_clerk", ("HZ01",), "zhaomin@huadong.example", "15868103376"),
     ("zhang", "张总", "manager", (), "zhang@huadong.example", "13601785566"),
+    ("qianli", "钱丽", "finance", (), "qianli@huadong.example", "13585216630"),
     ("admin", "管理员", "administrator", (), "it@huadong.example", ""),
 )
 
@@ -113,6 +114,18 @@ WAREHOUSES = (
 
 # code, name
 PRICE_LEVELS = (("RETAIL", "零售价"), ("WHOLESALE", "批发价"), ("DISTRIBUTOR", "经销价"))
+
+# Sales prices (excluding tax) of the goods the company sells (merchandise and its own finished
+# goods), per sales unit: the item's cost (FAMILIES) × the level's markup, plus a per-item margin
+# of up to SALES_MARGIN_SPREAD on every level, so retail > wholesale > distributor for every item.
+# Breaks: from that many sales units (cases) upward, that share of the level's price.
+SALES_MARKUPS = (("DISTRIBUTOR", "1.08"), ("WHOLESALE", "1.16"), ("RETAIL", "1.30"))
+SALES_MARGIN_SPREAD = "0.05"
+SALES_PRICE_BREAKS = {
+    "DISTRIBUTOR": (("50", "0.98"), ("200", "0.96")),
+    "WHOLESALE": (("100", "0.98"),),
+    "RETAIL": (),
+}
 
 # code, name, contact, phone, address, payment terms (days), default lead time (days), rating
 SUPPLIERS = (

@@ -18,13 +18,15 @@ from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.db import transaction
-from django.db.models import Max, Min
+from django.db.models import F, Max, Min
 from django.test import Client, RequestFactory, override_settings
 from django.utils import timezone
 
 from accounts.models import User
 from demo import catalog, data, history
+from demo import money as demo_money
 from demo import purchasing as demo_purchasing
+from demo import sales as demo_sales
 from inventory.ledger_check import ledger_differences
 from inventory.models import (
     Batch,
@@ -38,6 +40,7 @@ from inventory.models import (
     Location,
     LocationKind,
     Posting,
+    Reservation,
     StockBalance,
     StockDocument,
     StockMove,
@@ -45,8 +48,11 @@ from inventory.models import (
     Unit,
     Warehouse,
 )
+from purchasing import payables
 from purchasing.models import (
     OrderStatus,
+    PayableAllocation,
+    PayableEntry,
     PurchaseOrder,
     PurchaseReceipt,
     PurchaseReceiptLine,
@@ -55,10 +61,29 @@ from purchasing.models import (
     ReturnStatus,
     Supplier,
     SupplierItem,
+    SupplierPayment,
     SupplierPriceBreak,
 )
 from purchasing.views_orders import order_actions
-from sales.models import Channel, Customer, PriceLevel
+from sales import receivables
+from sales.models import (
+    Channel,
+    Customer,
+    CustomerPayment,
+    CustomerReturn,
+    DocStatus,
+    PriceLevel,
+    ReceivableAllocation,
+    ReceivableEntry,
+    SalesOrder,
+    SalesPrice,
+    SalesPriceBreak,
+    Shipment,
+    ShipmentLine,
+)
+from sales.models import OrderStatus as SalesStatus
+from settlement.models import EntryKind, PaymentStatus
+from settlement.selectors import balances, totals
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +93,7 @@ EXPECTED_COUNTS = {
     Supplier: 16,
     Customer: 40,
     Warehouse: 3,
-    User: 6,
+    User: 7,
     Unit: 20,
     Category: 29,
     Location: 173,  # 171 bins, zones and aisles + the in-transit locations of 上海 and 杭州 (transfers)
@@ -76,7 +101,7 @@ EXPECTED_COUNTS = {
 }
 ALL_MODELS = (
     Unit, Category, Warehouse, Location, Item, ItemUnit, ItemBarcode, Batch,
-    Supplier, SupplierItem, SupplierPriceBreak, PriceLevel, Customer, User,
+    Supplier, SupplierItem, SupplierPriceBreak, PriceLevel, Customer, SalesPrice, SalesPriceBreak, User,
 )  # fmt: skip
 # username -> (role, warehouse codes)
 DEMO_USERS = {
@@ -85,8 +110,13 @@ DEMO_USERS = {
     "wangqiang": ("warehouse_clerk", {"SH01", "SZ01"}),
     "zhaomin": ("warehouse_clerk", {"HZ01"}),
     "zhang": ("manager", set()),
+    "qianli": ("finance", set()),
     "admin": ("administrator", set()),
 }
+ROLE_MIGRATIONS = (
+    "0003_stock_roles", "0004_period_roles", "0005_stocktake_roles", "0006_purchasing_roles",
+    "0007_sales_price_roles", "0008_sales_order_roles", "0009_finance_role",
+)  # fmt: skip
 
 
 def load_demo(*args: str) -> str:
@@ -110,14 +140,25 @@ def loaded(django_db_setup, django_db_blocker):
 
 def _ensure_roles() -> None:
     # Created by data migrations, but a transactional test elsewhere may have flushed them.
-    if Group.objects.filter(name="warehouse_clerk").exists():
+    if Group.objects.filter(name__in=["warehouse_clerk", "finance"]).count() == 2:
         return
     from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():
         create_permissions(app_config, verbosity=0)
     importlib.import_module("accounts.migrations.0002_roles").assign_roles(Group, Permission)
-    importlib.import_module("accounts.migrations.0003_stock_roles").assign(Group, Permission)
+    for name in ROLE_MIGRATIONS:
+        importlib.import_module(f"accounts.migrations.{name}").assign(Group, Permission)
+
+
+@pytest.fixture(scope="module")
+def plans():
+    """Today's plans, as load_demo made them: (catalogue, history, purchasing, sales)."""
+    today = timezone.localdate()
+    plan = catalog.build_plan(today)
+    planned = history.build_history(plan, today)
+    bought = demo_purchasing.build_purchasing(plan, planned, today)
+    return plan, planned, bought, demo_sales.build_sales(plan, planned, bought, today)
 
 
 @pytest.fixture
@@ -429,13 +470,17 @@ def test_history_has_posted_documents_of_every_kind_over_a_year(demo):
 
 
 def test_a_second_run_adds_no_documents_and_no_moves(demo):
-    tables = (StockDocument, StockMove, StockBalance, Posting, Batch)
+    tables = (
+        StockDocument, StockMove, StockBalance, Posting, Batch, Reservation, PurchaseOrder, SalesOrder,
+        Shipment, CustomerReturn, SupplierPayment, CustomerPayment, PayableEntry, ReceivableEntry,
+        PayableAllocation, ReceivableAllocation,
+    )  # fmt: skip
     before = {model: model.objects.count() for model in tables}
 
     output = load_demo()
 
     assert {model: model.objects.count() for model in tables} == before
-    assert "none added" in output
+    assert output.count("none added") == 4  # stock history, purchasing, sales, money
 
 
 def test_the_ledger_is_consistent(demo):
@@ -443,16 +488,39 @@ def test_the_ledger_is_consistent(demo):
     assert not StockBalance.objects.filter(on_hand__lt=0).exists()
 
 
-def test_stock_ends_where_the_plan_says(demo):
+def test_stock_ends_where_the_plan_says(demo, plans):
     today = timezone.localdate()
-    planned = history.build_history(catalog.build_plan(today), today)
+    plan, planned, purchasing, sales = plans
 
     assert planned == history.build_history(catalog.build_plan(today), today)
-    # … plus what the demo's purchase orders received and did not send back
-    bought = demo_purchasing.build_purchasing(catalog.build_plan(today), planned, today).stock_in
-    totals = item_totals()
-    actual = {sku: totals.get(pk, Decimal(0)) for sku, pk in Item.objects.values_list("sku", "pk")}
-    assert actual == {sku: qty + bought.get(sku, 0) for sku, qty in planned.on_hand.items()}
+    assert sales == demo_sales.build_sales(plan, planned, purchasing, today)
+    # … plus what the demo's purchase orders received and did not send back, less what its sales
+    # orders shipped and did not take back into stock
+    bought, sold = purchasing.stock_in, sales.stock_out
+    on_hand = item_totals()
+    actual = {sku: on_hand.get(pk, Decimal(0)) for sku, pk in Item.objects.values_list("sku", "pk")}
+    assert actual == {
+        sku: qty + bought.get(sku, 0) - sold.get(sku, 0) for sku, qty in planned.on_hand.items()
+    }
+
+
+def test_no_bin_ever_held_less_than_nothing(demo):
+    """Back-dated shipments took only what was there on their day and stayed there after: at no
+    moment does any item × location × batch go below zero."""
+    running: dict[tuple, Decimal] = defaultdict(Decimal)
+    moments: dict[tuple, dict] = defaultdict(lambda: defaultdict(Decimal))
+    for item, location, batch, moved_at, qty in StockMove.objects.values_list(
+        "item_id", "location_id", "batch_id", "moved_at", "qty"
+    ):
+        moments[(item, location, batch)][moved_at] += qty
+    lows = []
+    for key, by_moment in moments.items():
+        for moment in sorted(by_moment):
+            running[key] += by_moment[moment]
+            if running[key] < 0:
+                lows.append((key, moment, running[key]))
+                break
+    assert lows == []
 
 
 def test_stock_levels_give_the_alerts_something_to_show(demo):
@@ -573,3 +641,149 @@ def test_purchasing_shows_orders_in_every_state_with_receipts_and_a_return(demo)
     # all of it through the services: the ledger still adds up
     assert ledger_differences() == []
     assert not StockBalance.objects.filter(on_hand__lt=0).exists()
+
+
+# -- sales -----------------------------------------------------------------------------------
+
+
+def test_everything_sold_has_a_price_per_level_retail_above_wholesale_above_distributor(demo):
+    sellable = Item.objects.filter(item_type__in=[ItemType.MERCHANDISE, ItemType.FINISHED])
+    prices = defaultdict(dict)
+    for sku, level, unit, price in SalesPrice.objects.values_list(
+        "item__sku", "price_level__code", "unit_id", "price"
+    ):
+        prices[sku][level] = (unit, price)
+    assert set(prices) == set(sellable.values_list("sku", flat=True))
+    for sku, by_level in prices.items():
+        assert set(by_level) == {"RETAIL", "WHOLESALE", "DISTRIBUTOR"}, sku
+        assert len({unit for unit, _price in by_level.values()}) == 1, sku
+        assert by_level["RETAIL"][1] > by_level["WHOLESALE"][1] > by_level["DISTRIBUTOR"][1] > 0, sku
+    # sold by the case where the item is, and above what the preferred supplier charges
+    milk = SalesPrice.objects.get(item__name="光明纯牛奶", price_level__code="DISTRIBUTOR")
+    assert milk.unit.name == "箱"
+    supplier_price = SupplierItem.objects.get(item=milk.item, is_preferred=True).price
+    assert milk.price > supplier_price
+    for price in SalesPrice.objects.prefetch_related("price_breaks"):
+        steps = [price.price] + [b.price for b in price.price_breaks.all()]
+        assert steps == sorted(steps, reverse=True) and len(set(steps)) == len(steps), price
+
+
+def test_sales_orders_in_every_state_with_shipments_and_returns(demo, plans):
+    today = timezone.localdate()
+    sales = plans[3]
+    orders = SalesOrder.objects.select_related("customer", "warehouse", "created_by", "approved_by")
+    statuses = Counter(orders.values_list("status", flat=True))
+    assert statuses == Counter(order.status for order in sales.orders)
+    assert set(statuses) == set(SalesStatus.values)
+    assert 18 <= orders.count() <= 25
+    assert statuses[SalesStatus.PARTIAL] == 2
+    assert len({o.customer_id for o in orders}) == orders.count()
+    assert {o.warehouse.code for o in orders} == {"SH01", "SZ01", "HZ01"}
+    for order in orders:
+        assert order.created_by.username == "chenchen", order
+        assert today - timedelta(days=75) <= order.order_date <= today, order
+        assert order.lines.exists(), order
+        assert order.total == order.total_net + order.total_tax > 0, order
+    # priced from the customer's level
+    for line in orders.get(customer__code="K021").lines.all():
+        listed = SalesPrice.objects.get(item=line.item_id, price_level__code="DISTRIBUTOR", unit=line.unit_id)
+        assert line.list_price == line.price == listed.price
+    # over the credit limit: one approved by the manager and shipped, one waiting for him
+    approved = orders.exclude(approved_by=None).get()
+    assert approved.approved_by.username == "zhang"
+    assert approved.status == SalesStatus.SHIPPED and approved.customer.credit_limit < approved.total
+    waiting = orders.get(status=SalesStatus.PENDING)
+    assert waiting.total > waiting.customer.credit_limit
+    # confirmed and partly shipped orders hold their reservations; nothing else does
+    holding = set(Reservation.objects.filter(doc_type="salesorder").values_list("doc_id", flat=True))
+    assert holding == set(
+        orders.filter(status__in=[SalesStatus.CONFIRMED, SalesStatus.PARTIAL]).values_list("pk", flat=True)
+    )
+    for order in orders.filter(status=SalesStatus.PARTIAL):
+        assert sum(line.open_base_qty for line in order.lines.all()) > 0, order
+    # shipments: posted by the clerk of the order's warehouse, on or after the order date, from the
+    # order's warehouse and never from an expired batch
+    shipments = Shipment.objects.select_related("order__warehouse", "posted_by")
+    assert shipments.count() == sum(len(o.shipments) for o in sales.orders) >= 15
+    for shipment in shipments:
+        assert shipment.status == DocStatus.POSTED
+        assert shipment.posted_by.username == CLERK_OF[shipment.order.warehouse.code], shipment
+        assert shipment.order.order_date <= shipment.posting_date <= today, shipment
+    for line in ShipmentLine.objects.select_related("shipment", "location", "batch", "shipment__order"):
+        assert line.location.warehouse_id == line.shipment.order.warehouse_id
+        assert (
+            line.batch is None
+            or line.batch.expiry_date is None
+            or (line.batch.expiry_date >= line.shipment.posting_date)
+        )
+        assert line.cost > 0 and line.amount > 0
+    # two customer returns: one scrapped, one back on the shelf
+    returns = CustomerReturn.objects.prefetch_related("lines")
+    assert returns.count() == 2
+    assert {line.restock for ret in returns for line in ret.lines.all()} == {True, False}
+    for ret in returns:
+        assert ret.status == DocStatus.POSTED and ret.amount > 0 and ret.reason
+    assert ledger_differences() == []
+
+
+# -- money -----------------------------------------------------------------------------------
+
+
+def test_every_receipt_and_shipment_is_owed_and_the_finance_clerk_recorded_money(demo):
+    today = timezone.localdate()
+    receipts = PurchaseReceipt.objects.filter(status=ReceiptStatus.POSTED)
+    owed = set(
+        PayableEntry.objects.filter(kind=EntryKind.DOCUMENT, source_type=payables.RECEIPT).values_list(
+            "source_id", flat=True
+        )
+    )
+    assert owed == set(receipts.values_list("pk", flat=True))
+    shipped = set(
+        ReceivableEntry.objects.filter(kind=EntryKind.DOCUMENT, source_type=receivables.SHIPMENT).values_list(
+            "source_id", flat=True
+        )
+    )
+    assert shipped == set(Shipment.objects.filter(status=DocStatus.POSTED).values_list("pk", flat=True))
+    # returns are credited and set against what they came from
+    assert ReceivableEntry.objects.filter(kind=EntryKind.RETURN).count() == 2
+    assert PayableEntry.objects.filter(kind=EntryKind.RETURN, allocated__gt=0).count() == 1
+    # payments: recorded by the finance clerk, never in the future; one reversed by mistake
+    supplier_payments, customer_payments = SupplierPayment.objects.all(), CustomerPayment.objects.all()
+    assert supplier_payments.count() >= 5 and customer_payments.count() >= 8
+    for payment in [*supplier_payments, *customer_payments]:
+        assert payment.created_by.username == "qianli", payment
+        assert payment.date <= today, payment
+    reversed_payment = supplier_payments.get(status=PaymentStatus.REVERSED)
+    assert reversed_payment.reversal_reason and reversed_payment.reversed_by.username == "qianli"
+    assert (
+        not PayableAllocation.objects.filter(
+            credit__source_id=reversed_payment.pk, credit__kind=EntryKind.PAYMENT, undone_at__isnull=True
+        )
+        .exclude(debit__kind=EntryKind.REVERSAL)
+        .exists()
+    )
+    assert not customer_payments.filter(status=PaymentStatus.REVERSED).exists()
+    # some documents paid in full, some in part, some not at all
+    for entries in (PayableEntry.objects, ReceivableEntry.objects):
+        documents = entries.filter(kind=EntryKind.DOCUMENT)
+        assert documents.filter(allocated=F("amount")).exists()
+        assert documents.filter(allocated__gt=0, allocated__lt=F("amount")).exists()
+        assert documents.filter(allocated=0).exists()
+    # a prepayment to a supplier not yet allocated, and a customer's overpayment left as credit
+    assert PayableEntry.objects.filter(kind=EntryKind.PAYMENT, allocated=0).count() == 1
+    assert ReceivableEntry.objects.filter(kind=EntryKind.PAYMENT, allocated__lt=F("amount")).count() == 1
+    # the ageing: receivables in three buckets, someone overdue on both sides
+    ageing = {book.key: totals(balances(book)) for book in (payables.BOOK, receivables.BOOK)}
+    assert sum(1 for amount in ageing["receivables"].buckets if amount > 0) >= 3
+    assert ageing["payables"].overdue > 0 and ageing["receivables"].overdue > 0
+    assert ageing["payables"].credit > 0 and ageing["receivables"].credit > 0
+    assert "Money: payments" in demo and "receipts from customers" in demo
+    assert ledger_differences() == []
+
+
+def test_the_money_plan_is_deterministic(plans):
+    today = timezone.localdate()
+    _plan, _history, purchasing, sales = plans
+    money = demo_money.build_money(purchasing, sales, today)
+    assert money == demo_money.build_money(purchasing, sales, today)
+    assert sum(1 for p in money.payments if p.reversed_on) == 1

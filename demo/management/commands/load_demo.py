@@ -22,6 +22,16 @@ orders of the last five weeks follow it — received, partly received, closed sh
 approved, awaiting the manager, a draft — with their receipts and a return to a supplier, all
 through the purchasing services. Their receipts' batches are created with the history's.
 
+Sales (demo.sales): a price list per price level for everything the company sells is master data
+(missing rows are added on every run). With new purchasing, and when no sales order exists yet,
+the orders of the last ten weeks follow — in every state, with their shipments (the FEFO
+proposal) and two customer returns, through the sales services — taking only stock that was on
+hand at their dates.
+
+Money (demo.money): with new sales, and when no payment to a supplier or from a customer exists
+yet, the finance clerk records payments for most older receipts and shipments (in full, in part,
+one ahead of the goods, one overpaid, one reversed by mistake) through the settlement services.
+
 `manage.py load_demo --print-logins` prints the login table and nothing else; it reads nothing
 from the database and writes nothing."""
 
@@ -41,7 +51,10 @@ from django.utils import timezone
 from demo import data
 from demo.catalog import Plan, build_plan
 from demo.history import History, build_history, post_history
+from demo.money import MoneyPlan, build_money, post_money
 from demo.purchasing import PurchasingPlan, build_purchasing, post_purchasing
+from demo.sales import STATUSES as SALES_STATUSES
+from demo.sales import SalesPlan, build_sales, build_sales_prices, post_sales
 from inventory.models import (
     Batch,
     Category,
@@ -55,8 +68,11 @@ from inventory.models import (
     Unit,
     Warehouse,
 )
-from purchasing.models import PurchaseOrder, Supplier, SupplierItem, SupplierPriceBreak
-from sales.models import Customer, PriceLevel
+from purchasing import payables
+from purchasing.models import PurchaseOrder, Supplier, SupplierItem, SupplierPayment, SupplierPriceBreak
+from sales import receivables
+from sales.models import Customer, CustomerPayment, PriceLevel, SalesOrder, SalesPrice, SalesPriceBreak
+from settlement.selectors import balances, totals
 
 BATCH_SIZE = 500
 CHANGE_REASON = "demo data (load_demo)"
@@ -85,10 +101,23 @@ class Command(BaseCommand):
             today = timezone.localdate()
             plan = build_plan(today)
             history = None if StockDocument.objects.exists() else build_history(plan, today)
-            purchasing = None
+            purchasing = sales = money = None
             if history is not None and not PurchaseOrder.objects.exists():
                 purchasing = build_purchasing(plan, history, today)
-            loader = DemoLoader(plan, now=timezone.now(), history=history, purchasing=purchasing)
+            # The sales plan takes stock the history and the purchasing put where they planned it.
+            if purchasing is not None and not SalesOrder.objects.exists():
+                sales = build_sales(plan, history, purchasing, today)
+            paid = SupplierPayment.objects.exists() or CustomerPayment.objects.exists()
+            if sales is not None and not paid:
+                money = build_money(purchasing, sales, today)
+            loader = DemoLoader(
+                plan,
+                now=timezone.now(),
+                history=history,
+                purchasing=purchasing,
+                sales=sales,
+                money=money,
+            )
             loader.run()
         elapsed = time.monotonic() - started
         self.stdout.write(
@@ -100,7 +129,34 @@ class Command(BaseCommand):
             self.stdout.write(f"  {label:<18}{loader.created.get(label, 0):>6} / {model.objects.count()}")
         self.stdout.write(self._history_summary(history, loader))
         self.stdout.write(self._purchasing_summary(purchasing, loader))
+        self.stdout.write(self._sales_summary(sales, loader))
+        self.stdout.write(self._money_summary(money, loader))
         self.stdout.write("Logins: manage.py load_demo --print-logins")
+
+    @staticmethod
+    def _sales_summary(sales: SalesPlan | None, loader: "DemoLoader") -> str:
+        if sales is None:
+            return "Sales: no new purchasing, or sales orders exist already; none added."
+        counts = loader.sales_counts
+        statuses = ", ".join(f"{status} {counts.get(status, 0)}" for status in SALES_STATUSES)
+        return (
+            f"Sales: {len(sales.orders)} orders ({statuses}); shipments {counts.get('shipments', 0)}, "
+            f"returns {counts.get('returns', 0)}; {loader.sales_seconds:.1f} s"
+        )
+
+    @staticmethod
+    def _money_summary(money: MoneyPlan | None, loader: "DemoLoader") -> str:
+        if money is None:
+            return "Money: no new sales, or payments exist already; none added."
+        counts = loader.money_counts
+        owed = {book.key: totals(balances(book)) for book in (payables.BOOK, receivables.BOOK)}
+        return (
+            f"Money: payments {counts.get('supplier payments', 0)} to suppliers "
+            f"({counts.get('reversed', 0)} reversed), {counts.get('customer payments', 0)} receipts from "
+            f"customers; payables open ¥{owed['payables'].open:,.2f} "
+            f"(overdue ¥{owed['payables'].overdue:,.2f}), receivables open ¥{owed['receivables'].open:,.2f} "
+            f"(overdue ¥{owed['receivables'].overdue:,.2f}); {loader.money_seconds:.1f} s"
+        )
 
     @staticmethod
     def _purchasing_summary(purchasing: PurchasingPlan | None, loader: "DemoLoader") -> str:
@@ -144,15 +200,23 @@ class DemoLoader:
         now: datetime,
         history: History | None = None,
         purchasing: PurchasingPlan | None = None,
+        sales: SalesPlan | None = None,
+        money: MoneyPlan | None = None,
     ):
         self.plan = plan
         self.now = now
         self.history = history
         self.purchasing = purchasing
+        self.sales = sales
+        self.money = money
         self.history_counts: dict[str, int] = {}
         self.history_seconds = 0.0
         self.purchasing_counts: dict[str, int] = {}
         self.purchasing_seconds = 0.0
+        self.sales_counts: dict[str, int] = {}
+        self.sales_seconds = 0.0
+        self.money_counts: dict[str, int] = {}
+        self.money_seconds = 0.0
         self.created: dict[str, int] = {}
         self.models: list[tuple[str, type[models.Model]]] = []
 
@@ -167,7 +231,9 @@ class DemoLoader:
         self._batches(items)
         suppliers = self._suppliers()
         self._supplier_items(suppliers, items, units)
-        self._customers(self._price_levels())
+        price_levels = self._price_levels()
+        self._customers(price_levels)
+        self._sales_prices(items, units, price_levels)
         self._users(warehouses)
         if self.history is not None:
             started = time.monotonic()
@@ -177,6 +243,14 @@ class DemoLoader:
             started = time.monotonic()
             self.purchasing_counts = post_purchasing(self.purchasing)
             self.purchasing_seconds = time.monotonic() - started
+        if self.sales is not None:  # after the purchasing: it ships what the receipts brought too
+            started = time.monotonic()
+            self.sales_counts = post_sales(self.sales)
+            self.sales_seconds = time.monotonic() - started
+        if self.money is not None:  # pays for what was received and shipped
+            started = time.monotonic()
+            self.money_counts = post_money(self.money)
+            self.money_seconds = time.monotonic() - started
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -487,6 +561,27 @@ class DemoLoader:
                 )
                 for p in self.plan.customers
             ),
+        )
+
+    def _sales_prices(self, items: dict[str, int], units: dict[str, int], levels: dict[str, int]) -> None:
+        known = self._ids(SalesPrice, "item_id", "price_level_id", "unit_id")
+        new, breaks = [], []
+        for p in build_sales_prices(self.plan):
+            key = (items[p.sku], levels[p.level], units[p.unit])
+            if key in known:
+                continue
+            new.append(SalesPrice(item_id=key[0], price_level_id=key[1], unit_id=key[2], price=p.price))
+            breaks.append(p.breaks)
+        self._create("sales prices", SalesPrice, new)
+        # Breaks come with the price they belong to, as the suppliers' do.
+        self._create(
+            "sales price breaks",
+            SalesPriceBreak,
+            [
+                SalesPriceBreak(sales_price_id=sp.pk, min_qty=qty, price=price)
+                for sp, its_breaks in zip(new, breaks, strict=True)
+                for qty, price in its_breaks
+            ],
         )
 
     # -- people -------------------------------------------------------------------------------
