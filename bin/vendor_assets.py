@@ -26,6 +26,7 @@ FILES = {
     ],
     "bootstrap-icons": ["font/bootstrap-icons.min.css", "font/fonts", "LICENSE"],
     "tom-select": ["dist/css/tom-select.bootstrap5.min.css", "dist/js/tom-select.complete.min.js", "LICENSE"],
+    "chart.js": ["dist/chart.umd.min.js", "LICENSE.md"],
 }
 
 

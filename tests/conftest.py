@@ -43,6 +43,7 @@ def roles(db):
     importlib.import_module("accounts.migrations.0007_sales_price_roles").assign(Group, Permission)
     importlib.import_module("accounts.migrations.0008_sales_order_roles").assign(Group, Permission)
     importlib.import_module("accounts.migrations.0009_finance_role").assign(Group, Permission)
+    importlib.import_module("accounts.migrations.0010_report_roles").assign(Group, Permission)
 
 
 @pytest.fixture
