@@ -14,5 +14,6 @@ urlpatterns = [
     path("inventory/", include("inventory.urls")),
     path("purchasing/", include("purchasing.urls")),
     path("sales/", include("sales.urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

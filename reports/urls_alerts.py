@@ -1,0 +1,3 @@
+"""URLs of reports/views_alerts.py (included by reports/urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of reports/views_reports.py (included by reports/urls.py)."""
+
+urlpatterns: list = []
