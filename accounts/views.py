@@ -14,8 +14,11 @@ from .roles import FINANCE, role_labels
 
 @login_required
 def home_view(request: HttpRequest) -> HttpResponse:
-    """The landing page: the sections this user's roles open. Dashboards come with the reports."""
-    return render(request, "home.html")
+    """The landing page: this user's dashboard (reports.dashboard), then the sections their roles
+    open."""
+    from reports.dashboard import for_user
+
+    return render(request, "home.html", {"board": for_user(request.user)})
 
 
 @login_required
