@@ -12,8 +12,14 @@ from django.utils.translation import pgettext_lazy
 class Entry:
     label: str
     url_name: str
-    perm: str | None  # None: every logged-in user
+    perm: str | tuple[str, ...] | None  # None: every logged-in user; a tuple: any one of them
     icon: str = "dot"
+
+    def allowed(self, user) -> bool:
+        if self.perm is None:
+            return True
+        perms = (self.perm,) if isinstance(self.perm, str) else self.perm
+        return any(user.has_perm(p) for p in perms)
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,25 @@ SECTIONS: tuple[Section, ...] = (
         ),
     ),
     Section(
+        "reports",
+        _("Reports"),
+        "bar-chart-line",
+        (
+            # The list of the reports the user may open (each needs its own permission).
+            Entry(
+                _("Reports"),
+                "reports:report_index",
+                (
+                    "reports.view_stock_reports",
+                    "reports.view_purchase_reports",
+                    "reports.view_sales_reports",
+                    "reports.view_margin_reports",
+                ),
+                "graph-up",
+            ),
+        ),
+    ),
+    Section(
         "admin",
         _("System"),
         "gear",
@@ -133,7 +158,7 @@ def sections_for(user) -> list[dict]:
         entries = [
             {"label": e.label, "url": reverse(e.url_name), "icon": e.icon, "url_name": e.url_name}
             for e in section.entries
-            if e.perm is None or user.has_perm(e.perm)
+            if e.allowed(user)
         ]
         if section.key == "admin" and not user.is_staff:  # the Django admin is for staff only
             entries = [e for e in entries if not e["url_name"].startswith("admin:")]

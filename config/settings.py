@@ -107,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
+                "reports.context_processors.alert_bell",
             ],
         },
     },
@@ -266,3 +267,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Excel exports (reports.exports): the daily cleanup deletes files older than the retention; an
+# export waiting or running longer than the timeout is taken as lost (its worker died) and failed.
+EXPORT_RETENTION_DAYS = env.int("EXPORT_RETENTION_DAYS", default=7)
+EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=1_000_000)  # Excel's own limit is 1,048,576
+EXPORT_TIMEOUT_MINUTES = env.int("EXPORT_TIMEOUT_MINUTES", default=30)
+
+# Stock alerts: "expiring soon" means within this many days when the scheduled task does not say
+# (its PeriodicTask kwargs do: {"expiry_days": 30}). E-mail: EMAIL_URL and DEFAULT_FROM_EMAIL above.
+ALERT_EXPIRY_DAYS = env.int("ALERT_EXPIRY_DAYS", default=30)

@@ -82,6 +82,12 @@ class Tracking(models.TextChoices):
     BATCH_EXPIRY = "batch_expiry", _("Batch and expiry date")
 
 
+class AbcClass(models.TextChoices):
+    A = "A", "A"
+    B = "B", "B"
+    C = "C", "C"
+
+
 class Item(models.Model):
     sku = models.CharField(_("SKU"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=120)
@@ -106,9 +112,15 @@ class Item(models.Model):
     shelf_life_days = models.PositiveIntegerField(_("shelf life (days)"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # Written by the ABC report (reports:report_abc_apply) through inventory.services.abc, one
+    # UPDATE per class: a derived figure, so it is kept out of the change history.
+    abc_class = models.CharField(
+        _("ABC class"), max_length=1, choices=AbcClass.choices, blank=True, editable=False
+    )
+    abc_classified_at = models.DateTimeField(_("ABC classified at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "abc_class", "abc_classified_at"])
 
     class Meta:
         verbose_name = _("item")

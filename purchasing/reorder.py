@@ -1,9 +1,16 @@
 """Reorder suggestions (补货建议): per item × warehouse, what is available plus on order against
-the item's reorder point, how much to order from which supplier at what price; and the service
-that turns ticked suggestions into one draft purchase order per supplier and warehouse.
+the reorder point, how much to order from which supplier at what price; and the service that
+turns ticked suggestions into one draft purchase order per supplier and warehouse.
+
+The reorder point (订货点) = average daily demand × lead time + safety stock. When the item has a
+lead time and at least FORECAST_MIN_MONTHS months of sales in the warehouse, the daily demand is
+the forecast of the current month (reports.forecast: Holt-Winters with trend and seasonality from
+24 months of sales, Holt's linear trend from 6, otherwise the average month) ÷ its days.
+Otherwise — no lead time, too little history — the reorder point set on the item is used as it is.
 
 The selector costs a fixed number of queries however many items there are: balances and open
-order lines are each summed per item × warehouse in one query, then the items, warehouses,
+order lines are each summed per item × warehouse in one query, the monthly sales of the items
+with a lead time in one more (only when there are such items), then the items, warehouses,
 supplier items (with their price breaks) and unit conversions of the lines that need ordering
 are read once each."""
 
@@ -11,16 +18,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.db.models import DecimalField, F, Q, Sum, Value
 from django.db.models.functions import Greatest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.formatting import fmt_qty
 from inventory.models import Category, Item, ItemUnit, StockBalance, Warehouse
 from inventory.pricing import MAX_QTY, QTY_PLACES, break_price, money
+from reports import forecast as fc
 
 from .models import OrderStatus, PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
 from .services import (
@@ -35,6 +45,20 @@ ZERO = Decimal("0")
 QTY_FIELD = DecimalField(max_digits=18, decimal_places=4)
 # Ordered and not yet received: drafts are only plans, received/closed/cancelled orders owe nothing.
 ON_ORDER_STATUSES = (OrderStatus.SUBMITTED, OrderStatus.APPROVED, OrderStatus.PARTIAL)
+# Months of sales (from the first month with a sale) before the forecast replaces the item's point.
+FORECAST_MIN_MONTHS = 3
+
+
+@dataclass(frozen=True)
+class ReorderPoint:
+    """The point an item × warehouse is reordered at, and where it comes from: a forecast
+    (per_day and method set) or the item's own reorder point (both None)."""
+
+    qty: Decimal
+    per_day: Decimal | None = None  # forecast demand per day, base unit
+    method: str | None = None  # the forecast's method label
+    lead_time_days: int = 0
+    safety_stock: Decimal = ZERO
 
 
 @dataclass
@@ -49,6 +73,7 @@ class Suggestion:
     in_draft: Decimal  # on draft orders for the warehouse: shown, not counted
     target: Decimal
     need_base: Decimal  # target − (available + on order), before rounding
+    point: ReorderPoint | None = None
     supplier_item: SupplierItem | None = None
     factor: Decimal | None = None  # base units per supplier unit
     qty: Decimal | None = None  # rounded to the minimum order and the pack
@@ -60,6 +85,25 @@ class Suggestion:
     @property
     def position(self) -> Decimal:
         return self.available + self.on_order
+
+    @property
+    def reorder_point(self) -> Decimal:
+        return self.point.qty if self.point is not None else self.item.reorder_point
+
+    @property
+    def point_basis(self) -> str:
+        """How the reorder point was worked out, for the page."""
+        p = self.point
+        if p is None or p.per_day is None:
+            return _("The item's reorder point.")
+        return _(
+            "Forecast %(per_day)s a day × %(days)s days' lead time + safety stock %(safety)s (%(method)s)."
+        ) % {
+            "per_day": fmt_qty(p.per_day),
+            "days": p.lead_time_days,
+            "safety": fmt_qty(p.safety_stock),
+            "method": p.method,
+        }
 
     @property
     def base_qty(self) -> Decimal | None:
@@ -94,12 +138,14 @@ def parse_line_key(key: str) -> tuple[int, int, int] | None:
     return item_id, warehouse_id, supplier_item_id
 
 
-def target_level(item: Item) -> Decimal:
-    """Order up to the maximum when the item has one above its reorder point; otherwise up to the
-    reorder point plus the safety stock (so one order lifts the item clear of the point)."""
-    if item.max_stock > item.reorder_point:
+def target_level(item: Item, point: Decimal | None = None) -> Decimal:
+    """Order up to the maximum when the item has one above its reorder point (`point`, by default
+    the item's own); otherwise up to the reorder point plus the safety stock (so one order lifts
+    the item clear of the point)."""
+    point = item.reorder_point if point is None else point
+    if item.max_stock > point:
         return item.max_stock
-    return item.reorder_point + item.safety_stock
+    return point + item.safety_stock
 
 
 def _factors(item_ids) -> dict[tuple[int, int], Decimal]:
@@ -144,7 +190,10 @@ def suggested_qty(need_base: Decimal, si: SupplierItem, factor: Decimal) -> Deci
 
 
 def _item_filter(prefix: str, category: Category | None) -> Q:
-    q = Q(**{f"{prefix}is_active": True, f"{prefix}reorder_point__gt": 0})
+    """Active items with a reorder point, or with a lead time (a forecast may give them one)."""
+    q = Q(**{f"{prefix}is_active": True}) & (
+        Q(**{f"{prefix}reorder_point__gt": 0}) | Q(**{f"{prefix}lead_time_days__gt": 0})
+    )
     if category is not None:
         q &= Q(**{f"{prefix}category": category}) | Q(
             **{f"{prefix}category__path__startswith": f"{category.path} / "}
@@ -152,41 +201,78 @@ def _item_filter(prefix: str, category: Category | None) -> Q:
     return q
 
 
+def reorder_points(
+    items: dict[int, tuple[Decimal, Decimal, int]], keys: set[tuple[int, int]], *, today: date | None = None
+) -> dict[tuple[int, int], ReorderPoint]:
+    """The reorder point of each (item, warehouse) key. `items`: item id → (its reorder point,
+    safety stock, lead time in days). Items with a lead time and at least FORECAST_MIN_MONTHS
+    months of sales in the warehouse get the forecast's point; the others keep their own. One
+    query, only when some item has a lead time."""
+    points = {key: ReorderPoint(qty=items[key[0]][0]) for key in keys}
+    timed = {key for key in keys if items[key[0]][2] > 0}
+    if not timed:
+        return points
+    this_month = fc.month_start(today or timezone.localdate())
+    history = fc.demand_history(
+        first_month=fc.history_start(this_month),
+        months=fc.HISTORY_MONTHS,
+        moves=Q(item_id__in={i for i, _w in timed}, warehouse_id__in={w for _i, w in timed}),
+    )
+    for key in timed:
+        ahead = fc.forecast(history.get(key, ()))
+        if ahead.months < FORECAST_MIN_MONTHS:
+            continue
+        _point, safety, lead = items[key[0]]
+        per_day = ahead.per_day(this_month)
+        points[key] = ReorderPoint(
+            qty=(per_day * lead + safety).quantize(QTY_PLACES, rounding=ROUND_HALF_UP),
+            per_day=per_day,
+            method=ahead.method_label,
+            lead_time_days=lead,
+            safety_stock=safety,
+        )
+    return points
+
+
 def reorder_suggestions(
     *,
     warehouse: Warehouse | None = None,
     supplier: Supplier | None = None,
     category: Category | None = None,
+    today: date | None = None,
 ) -> list[Suggestion]:
-    """Every active item × active warehouse that is at or below its reorder point, sorted by SKU
-    then warehouse code. Only places where the item is kept count: it has a stock balance there
-    (even an empty one) or an open order. With `supplier`, only the lines that supplier would get;
-    lines without any supplier are kept (qty None) unless a supplier is chosen."""
+    """Every active item × active warehouse that is at or below its reorder point (see
+    reorder_points; a point of zero never reorders), sorted by SKU then warehouse code. Only
+    places where the item is kept count: it has a stock balance there (even an empty one) or an
+    open order. With `supplier`, only the lines that supplier would get; lines without any
+    supplier are kept (qty None) unless a supplier is chosen. `today` dates the forecast (its
+    first month is today's)."""
     warehouses = Q(warehouse__is_active=True)
     orders = Q(order__warehouse__is_active=True, order__status__in=(*ON_ORDER_STATUSES, OrderStatus.DRAFT))
     if warehouse is not None:
         warehouses &= Q(warehouse=warehouse)
         orders &= Q(order__warehouse=warehouse)
 
-    # The item's reorder point rides along in the GROUP BY (one value per item), so only the
-    # lines that need ordering are read in full afterwards.
-    reorder_points: dict[int, Decimal] = {}
+    # The item's reorder point, safety stock and lead time ride along in the GROUP BY (one value
+    # per item), so only the lines that need ordering are read in full afterwards.
+    item_fields = ("item__reorder_point", "item__safety_stock", "item__lead_time_days")
+    items_seen: dict[int, tuple[Decimal, Decimal, int]] = {}
     available: dict[tuple[int, int], Decimal] = {}
     for row in (
         StockBalance.objects.filter(warehouses, _item_filter("item__", category))
-        .values("item_id", "warehouse_id", "item__reorder_point")
+        .values("item_id", "warehouse_id", *item_fields)
         .annotate(available=Sum(F("on_hand") - F("reserved"), output_field=QTY_FIELD))
         .order_by()
     ):
         available[(row["item_id"], row["warehouse_id"])] = row["available"]
-        reorder_points[row["item_id"]] = row["item__reorder_point"]
+        items_seen[row["item_id"]] = tuple(row[f] for f in item_fields)
     # Drafts are read in the same query only to be shown (so a buyer sees what is already being
     # prepared); they neither count as on order nor make a warehouse one the item is kept in.
     on_order: dict[tuple[int, int], Decimal] = {}
     in_draft: dict[tuple[int, int], Decimal] = {}
     for row in (
         PurchaseOrderLine.objects.filter(orders, _item_filter("item__", category))
-        .values("item_id", "order__warehouse_id", "item__reorder_point")
+        .values("item_id", "order__warehouse_id", *item_fields)
         .annotate(
             on_order=Sum(
                 Greatest(F("base_qty") - F("received_base_qty"), Value(ZERO), output_field=QTY_FIELD),
@@ -200,14 +286,15 @@ def reorder_suggestions(
         key = (row["item_id"], row["order__warehouse_id"])
         if row["on_order"] is not None:
             on_order[key] = row["on_order"]
-            reorder_points[row["item_id"]] = row["item__reorder_point"]
+            items_seen[row["item_id"]] = tuple(row[f] for f in item_fields)
         if row["in_draft"] is not None:
             in_draft[key] = row["in_draft"]
 
+    points = reorder_points(items_seen, set(available) | set(on_order), today=today)
     due = [
         key
-        for key in set(available) | set(on_order)
-        if available.get(key, ZERO) + on_order.get(key, ZERO) <= reorder_points[key[0]]
+        for key, point in points.items()
+        if point.qty > 0 and available.get(key, ZERO) + on_order.get(key, ZERO) <= point.qty
     ]
     if not due:
         return []
@@ -228,7 +315,8 @@ def reorder_suggestions(
         item = items[item_id]
         have = available.get((item_id, warehouse_id), ZERO)
         coming = on_order.get((item_id, warehouse_id), ZERO)
-        target = target_level(item)
+        point = points[(item_id, warehouse_id)]
+        target = target_level(item, point.qty)
         s = Suggestion(
             item=item,
             warehouse=warehouses_by_id[warehouse_id],
@@ -237,6 +325,7 @@ def reorder_suggestions(
             in_draft=in_draft.get((item_id, warehouse_id), ZERO),
             target=target,
             need_base=max(target - have - coming, ZERO),
+            point=point,
         )
         pick = choose_supplier_item(item, candidates[item.pk], factors)
         if pick is not None:

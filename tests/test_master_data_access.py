@@ -325,11 +325,12 @@ STOCK_NAV = ["inventory:stock_on_hand", "inventory:stockdocument_list", "purchas
 COUNT_NAV = ["inventory:stockcount_list"]  # stocktakes: clerks, managers, administrators
 VALUE_NAV = ["inventory:stock_valuation"]  # whoever may see stock values (not sales, not clerks)
 SHIP_NAV = ["sales:shipment_list"]  # shipping: clerks, sales (read), managers, administrators
+REPORTS_NAV = ["reports:report_index"]  # whoever holds a report permission (not finance)
 NAV = {
-    "purchasing": STOCK_NAV + VALUE_NAV + INVENTORY_NAV + PURCHASING_NAV,
+    "purchasing": STOCK_NAV + VALUE_NAV + INVENTORY_NAV + PURCHASING_NAV + REPORTS_NAV,
     # quantities and shipments (to follow their orders), no stock documents
-    "sales": ["inventory:stock_on_hand"] + SHIP_NAV + INVENTORY_NAV + SALES_NAV,
-    "clerk_a": STOCK_NAV + SHIP_NAV + COUNT_NAV + INVENTORY_NAV,
+    "sales": ["inventory:stock_on_hand"] + SHIP_NAV + INVENTORY_NAV + SALES_NAV + REPORTS_NAV,
+    "clerk_a": STOCK_NAV + SHIP_NAV + COUNT_NAV + INVENTORY_NAV + REPORTS_NAV,
     # managers also close months (月结) and give the finance role; not staff: no Django admin
     "manager": STOCK_NAV
     + SHIP_NAV
@@ -339,6 +340,7 @@ NAV = {
     + INVENTORY_NAV
     + PURCHASING_NAV
     + SALES_NAV
+    + REPORTS_NAV
     + ["finance_staff"],
     "administrator": STOCK_NAV
     + SHIP_NAV
@@ -348,6 +350,7 @@ NAV = {
     + INVENTORY_NAV
     + PURCHASING_NAV
     + SALES_NAV
+    + REPORTS_NAV
     + SYSTEM_NAV,
     # money owed on both sides (往来账) and the parties it is owed by or to
     "finance": [

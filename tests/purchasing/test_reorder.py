@@ -13,23 +13,29 @@ The world (on top of tests/purchasing/conftest.py), warehouse SH 上海总仓:
       华东食品 ¥2.80/PCS; 杭州饮品 ¥33.00/BOX (= ¥2.75/PCS, the cheaper), minimum 12 BOX.
   SPARE 备件: reorder point 5, stock 2, nobody sells it.
   SALT 食盐: reorder point 20, stock 500 (well above).  ZERO 样品: no reorder point, stock 1.
+None of them has a lead time, so their own reorder points apply; the forecast's reorder points
+(average daily demand × lead time + safety stock) are tested at the end on a sales history.
 """
 
 import re
+from datetime import date, datetime, time
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from inventory.models import StockBalance
 from inventory.services import MoveLine, post_moves
 from purchasing import services
 from purchasing.models import OrderStatus, PurchaseOrder, PurchaseOrderLine
 from purchasing.reorder import line_key, reorder_suggestions, suggested_qty
+from sales import services as selling
 from tests.factories import (
     CategoryFactory,
+    CustomerFactory,
     ItemFactory,
     ItemUnitFactory,
     PriceBreakFactory,
@@ -307,6 +313,122 @@ def test_the_number_of_queries_does_not_grow_with_the_items(world, wh, bin_a, bu
     assert len(found) == 3 + 6
     assert len(after) == len(before) == 7  # balances, order lines, items, warehouses,
     # supplier items, their price breaks, unit conversions
+
+
+# The reorder point from the sales forecast ------------------------------------------------------
+
+AS_OF = date(2025, 6, 15)  # the forecast's first month is June: 30 days
+MONTHS = [date(2024, 12, 10), *(date(2025, m, 10) for m in range(1, 6))]  # Dec 2024 … May 2025
+
+
+@pytest.fixture
+def trending(wh, bin_a, buyer, supplier):
+    """UP 上升款 and FLAT 平稳款: lead time 10 days, safety stock 20, their own reorder point 100,
+    no maximum; 华东食品 sells both by the piece. 710 of each in stock on 20 Nov 2024, then one
+    order a month from SH, shipped on the 10th (December 2024 to May 2025):
+        UP   30, 60, 90, 120, 150, 180 = 630      FLAT 105 every month = 630
+    so 710 − 630 = 80 of each is left."""
+    up = ItemFactory(sku="UP", name="上升款", reorder_point=D("100"), safety_stock=D("20"), lead_time_days=10)
+    flat = ItemFactory(
+        sku="FLAT", name="平稳款", reorder_point=D("100"), safety_stock=D("20"), lead_time_days=10
+    )
+    for item in (up, flat):
+        SupplierItemFactory(supplier=supplier, item=item, price=D("4.0000"))
+    post_moves(
+        doc_type="opening",
+        doc_id=1,
+        doc_number="OPEN-1",
+        user=buyer,
+        lines=[MoveLine(i.pk, bin_a.pk, D("710"), unit_cost=D("2")) for i in (up, flat)],
+        moved_at=timezone.make_aware(datetime.combine(date(2024, 11, 20), time(12))),
+    )
+    customer = CustomerFactory(code="K001", name="城东超市")
+    for n, day in enumerate(MONTHS, start=1):
+        so = selling.order_create(customer=customer, warehouse=wh, user=buyer, order_date=day)
+        selling.order_set_lines(
+            order_id=so.pk,
+            lines=[
+                selling.SalesLineInput(item=up, unit_id=up.base_unit_id, qty=D(30 * n), price=D("6")),
+                selling.SalesLineInput(item=flat, unit_id=flat.base_unit_id, qty=D("105"), price=D("6")),
+            ],
+        )
+        selling.order_confirm(order_id=so.pk, user=buyer)
+        shipment = selling.shipment_create(order_id=so.pk, user=buyer, posting_date=day)
+        selling.shipment_post(shipment_id=shipment.pk, user=buyer)
+    return up, flat
+
+
+def test_a_rising_history_raises_the_reorder_point_and_a_flat_one_lowers_it(trending):
+    found = by_sku(reorder_suggestions(today=AS_OF))
+
+    up = found[("UP", "SH")]
+    # six months from the first sale: Holt's linear trend, +30 a month → June 210;
+    # 210 / 30 days = 7 a day; 7 × 10 days' lead time + 20 safety = 90
+    assert (up.point.per_day, up.reorder_point) == (D("7"), D("90"))
+    assert up.point.method == "Holt's linear trend"
+    assert up.point_basis == (
+        "Forecast 7 a day × 10 days' lead time + safety stock 20 (Holt's linear trend)."
+    )
+    # 80 available ≤ 90 → reorder up to 90 + 20 = 110: need 30
+    assert (up.available, up.target, up.need_base, up.qty) == (D("80"), D("110"), D("30"), D("30"))
+    # FLAT: 105 → 3.5 a day × 10 + 20 = 55 < 80 available: not listed, though its own point 100
+    # would have listed it
+    assert ("FLAT", "SH") not in found
+
+
+def test_four_months_give_the_average_month(trending):
+    # as of 15 April the history is December to March: (30 + 60 + 90 + 120) / 4 = 75 for April;
+    # 75 / 30 days = 2.5 a day × 10 + 20 = 45 < 80: UP is not listed then; FLAT: 105 / 30 = 3.5
+    # → 55 < 80 neither
+    found = by_sku(reorder_suggestions(today=date(2025, 4, 15)))
+
+    assert ("UP", "SH") not in found and ("FLAT", "SH") not in found
+
+
+def test_with_too_little_history_the_items_own_point_applies(trending):
+    # as of 15 February only December and January are history: fewer than 3 months
+    found = by_sku(reorder_suggestions(today=date(2025, 2, 15)))
+
+    for sku in ("UP", "FLAT"):
+        s = found[(sku, "SH")]
+        # own point 100 ≥ 80 available; target 100 + 20 = 120; need 40
+        assert (s.reorder_point, s.point.per_day, s.target, s.need_base) == (
+            D("100"),
+            None,
+            D("120"),
+            D("40"),
+        )
+        assert s.point_basis == "The item's reorder point."
+
+
+def test_without_a_lead_time_the_forecast_is_not_used(trending):
+    up, _flat = trending
+    up.lead_time_days = 0
+    up.save()
+
+    s = by_sku(reorder_suggestions(today=AS_OF))[("UP", "SH")]
+
+    assert (s.reorder_point, s.point.per_day) == (D("100"), None)
+
+
+def test_the_forecast_costs_one_query_however_many_items(trending, bin_a, buyer):
+    with CaptureQueriesContext(connection) as before:
+        reorder_suggestions(today=AS_OF)
+    more = [ItemFactory(reorder_point=D("50"), lead_time_days=5) for _ in range(4)]
+    post_moves(
+        doc_type="opening",
+        doc_id=2,
+        doc_number="OPEN-2",
+        user=buyer,
+        lines=[MoveLine(item.pk, bin_a.pk, D("1"), unit_cost=D("1")) for item in more],
+    )
+
+    with CaptureQueriesContext(connection) as after:
+        found = reorder_suggestions(today=AS_OF)
+
+    assert len(found) == 1 + 4  # UP, and the new items below their own point (no history)
+    assert len(after) == len(before) == 8  # balances, order lines, monthly sales, items,
+    # warehouses, supplier items, their price breaks, unit conversions
 
 
 # Creating the orders --------------------------------------------------------------------------
