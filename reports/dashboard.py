@@ -86,9 +86,10 @@ def for_user(user, *, today: date | None = None) -> Dashboard:
             )
         )
     if has("reports.view_alert"):
-        n = _open_alerts(user)
+        n = _open_alerts(user)  # counted up to the bell's cap, like the bell
+        shown = "99+" if n > 99 else n
         board.figures.append(
-            Figure("alerts", _("Open alerts"), n, url=_url("reports:alert_list"), warn=n > 0)
+            Figure("alerts", _("Open alerts"), shown, url=_url("reports:alert_list"), warn=n > 0)
         )
     if has("purchasing.approve_purchaseorder"):
         n = PurchaseOrder.objects.filter(status=POStatus.SUBMITTED).count()
