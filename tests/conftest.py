@@ -24,9 +24,8 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture
-def roles(db):
-    """The role groups. Created by a data migration, but a transactional test's flush empties
+def ensure_roles() -> None:
+    """The role groups. Created by the data migrations, but a transactional test's flush empties
     every table, so re-create them (idempotently) for the tests that follow one."""
     from django.contrib.auth.management import create_permissions
     from django.contrib.auth.models import Group, Permission
@@ -36,14 +35,22 @@ def roles(db):
     for app_config in apps.get_app_configs():
         create_permissions(app_config, verbosity=0)
     importlib.import_module("accounts.migrations.0002_roles").assign_roles(Group, Permission)
-    importlib.import_module("accounts.migrations.0003_stock_roles").assign(Group, Permission)
-    importlib.import_module("accounts.migrations.0004_period_roles").assign(Group, Permission)
-    importlib.import_module("accounts.migrations.0005_stocktake_roles").assign(Group, Permission)
-    importlib.import_module("accounts.migrations.0006_purchasing_roles").assign(Group, Permission)
-    importlib.import_module("accounts.migrations.0007_sales_price_roles").assign(Group, Permission)
-    importlib.import_module("accounts.migrations.0008_sales_order_roles").assign(Group, Permission)
-    importlib.import_module("accounts.migrations.0009_finance_role").assign(Group, Permission)
-    importlib.import_module("accounts.migrations.0010_report_roles").assign(Group, Permission)
+    for name in (
+        "0003_stock_roles",
+        "0004_period_roles",
+        "0005_stocktake_roles",
+        "0006_purchasing_roles",
+        "0007_sales_price_roles",
+        "0008_sales_order_roles",
+        "0009_finance_role",
+        "0010_report_roles",
+    ):
+        importlib.import_module(f"accounts.migrations.{name}").assign(Group, Permission)
+
+
+@pytest.fixture
+def roles(db):
+    ensure_roles()
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ import uuid
 from pathlib import Path
 
 import pytest
+from celery.app.backends import by_url
+from celery.result import AsyncResult
 from django.conf import settings
 from django.db import connection
 
@@ -61,6 +63,10 @@ def worker():
         stderr=subprocess.STDOUT,
         text=True,
     )
+    # results are read through a backend of our own: app.backend is cached per thread, and an
+    # earlier test (a task run in-process) may already have made it the disabled one
+    backend_class, url = by_url(backend, app.loader)
+    proc.backend = backend_class(app=app, url=url)
     try:
         yield proc
     finally:
@@ -76,7 +82,8 @@ def worker():
 def test_a_real_worker_runs_a_task_through_redis_against_the_same_database(worker):
     UserFactory.create_batch(3)
 
-    result = app.send_task("jxc.healthcheck")
+    sent = app.send_task("jxc.healthcheck")
+    result = AsyncResult(sent.id, backend=worker.backend, app=app)
     try:
         answer = result.get(timeout=60)
     except Exception:

@@ -129,7 +129,10 @@ def world(django_db_setup, django_db_blocker):
     """Built once for the module inside a transaction that is rolled back at its end; each test
     runs in a savepoint within it (pytest-django's own), so what a test adds goes away with it.
     The role groups come from the data migrations."""
+    from tests.conftest import ensure_roles
+
     with django_db_blocker.unblock(), transaction.atomic():
+        ensure_roles()  # an earlier transactional test's flush may have emptied the groups
         yield _build_world()
         transaction.set_rollback(True)
 
