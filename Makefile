@@ -33,13 +33,15 @@ run: venv messages
 test: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/jxc
 test: export CELERY_BROKER_URL ?= redis://127.0.0.1:6379/0
 test: export AXES_ENABLED = true
+# Two pytest-xdist workers (one per core on CI); each has its own test database (test_jxc_gw0, …).
+test: PYTEST_WORKERS ?= 2
 test:
 	@$(PYTHON) bin/check_services.py
 	bin/ensure_system_packages.sh
 	@$(MAKE) --no-print-directory venv messages
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest -p no:randomly $(PYTEST_ARGS)
+	$(PY) -m pytest -p no:randomly -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .
