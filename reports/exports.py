@@ -214,15 +214,14 @@ def write_workbook(
     writers = [_column_writer(sheet, column.kind) for column in columns]
     if PLACE_CELLS and callable(getattr(sheet, "_values_to_row", None)):
         sheet._values_to_row = _place_cells  # from here on every row is a list of our cells
-    limit = max_rows if max_rows is not None else float("inf")
     count, next_report = 0, time.monotonic() + PROGRESS_SECONDS
     try:
         for row in rows:
             count += 1
-            if count > limit:
+            if max_rows is not None and count > max_rows:
                 raise ExportRefused(
                     _("The export has more than %(limit)s rows. Narrow the filters and export again.")
-                    % {"limit": number_format(limit, force_grouping=True)}
+                    % {"limit": number_format(max_rows, force_grouping=True)}
                 )
             sheet.append([write(value) for write, value in zip(writers, row, strict=True)])
             if on_progress is not None and time.monotonic() >= next_report:
@@ -255,12 +254,7 @@ def _discard(sheet) -> None:
 
 # Starting an export ----------------------------------------------------------------------------
 def registry() -> dict[str, base.Report]:
-    """Every registered report. The reports register themselves when reports/reports_*.py are
-    imported, which views_reports.load_reports does once per process — a worker, or a web
-    process whose first request is an export, has not done it yet."""
-    from .views_reports import load_reports
-
-    load_reports()
+    """Every registered report (ReportsConfig.ready() loaded them in this process)."""
     return base.REGISTRY
 
 

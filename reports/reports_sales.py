@@ -24,6 +24,7 @@ from purchasing.models import Supplier
 from purchasing.performance import supplier_performance
 from sales.models import Channel, Customer
 
+from . import charts
 from . import forecast as fc
 from .base import Column, Report, register
 from .forms import PeriodMixin, ReportForm, ScopeMixin, items_in_scope, last_full_months
@@ -94,16 +95,8 @@ def _per(filters: dict, default: str) -> str:
     return filters.get("group_by") or default
 
 
-def _number(value) -> float | None:
-    return None if value is None else float(value)
-
-
 def _sum(rows: list[tuple], index: int) -> Decimal:
     return sum((r[index] for r in rows if r[index] is not None), ZERO)
-
-
-def _as_percent(fraction: Decimal | None) -> float | None:
-    return None if fraction is None else float(fraction * 100)
 
 
 def _chart_rows(rows: list[tuple], filters: dict, default_per: str) -> list[tuple]:
@@ -116,16 +109,12 @@ def _chart_rows(rows: list[tuple], filters: dict, default_per: str) -> list[tupl
 
 def _bar_chart(rows: list[tuple], datasets: list[tuple[str, int]], *, stacked: bool = False) -> dict:
     """Bars per row label; datasets: (label, column index)."""
-    return {
-        "type": "bar",
-        "data": {
-            "labels": [r[0] for r in rows],
-            "datasets": [
-                {"label": str(label), "data": [_number(r[i]) for r in rows]} for label, i in datasets
-            ],
-        },
-        "options": {"scales": {"x": {"stacked": stacked}, "y": {"stacked": stacked, "beginAtZero": True}}},
-    }
+    return charts.bar(
+        [r[0] for r in rows],
+        [charts.dataset(label, [r[i] for r in rows]) for label, i in datasets],
+        stacked=stacked,
+        begin_at_zero=True,
+    )
 
 
 # 1. Purchase summary (采购汇总) ----------------------------------------------------------------------
@@ -251,16 +240,9 @@ class SalesSummaryReport(Report):
         if not shown:
             return None
         if _per(filters, Per.CUSTOMER) in Per.PERIODS:
-            return {
-                "type": "line",
-                "data": {
-                    "labels": [r[0] for r in shown],
-                    "datasets": [
-                        {"label": str(_("Net sales excl. tax")), "data": [_number(r[8]) for r in shown]}
-                    ],
-                },
-                "options": {"scales": {"y": {"beginAtZero": True}}},
-            }
+            return charts.line(
+                [r[0] for r in shown], [charts.dataset(_("Net sales excl. tax"), [r[8] for r in shown])]
+            )
         return _bar_chart(shown, [(_("Net sales excl. tax"), 8)])
 
 
@@ -309,12 +291,9 @@ class GrossMarginReport(Report):
             return None
         config = _bar_chart(shown, [(_("Cost of goods sold"), 3), (_("Gross margin"), 4)], stacked=True)
         config["data"]["datasets"].append(
-            {
-                "type": "line",
-                "label": str(_("Margin %")),
-                "data": [_as_percent(r[5]) for r in shown],
-                "yAxisID": "percent",
-            }
+            charts.dataset(
+                _("Margin %"), [charts.percent(r[5]) for r in shown], type="line", yAxisID="percent"
+            )
         )
         config["options"]["scales"]["percent"] = {"position": "right", "grid": {"drawOnChartArea": False}}
         return config
@@ -421,17 +400,15 @@ class SupplierPerformanceReport(Report):
         if not rows:
             return None
         shown = rows[:CHART_GROUPS]
-        return {
-            "type": "bar",
-            "data": {
-                "labels": [r[0] for r in shown],
-                "datasets": [
-                    {"label": str(label), "data": [_as_percent(r[i]) for r in shown]}
-                    for label, i in ((_("On-time rate"), 3), (_("Fill rate"), 6), (_("Reject rate"), 9))
-                ],
-            },
-            "options": {"scales": {"y": {"beginAtZero": True, "max": 100}}},
-        }
+        return charts.bar(
+            [r[0] for r in shown],
+            [
+                charts.dataset(label, [charts.percent(r[i]) for r in shown])
+                for label, i in ((_("On-time rate"), 3), (_("Fill rate"), 6), (_("Reject rate"), 9))
+            ],
+            begin_at_zero=True,
+            y_max=100,
+        )
 
 
 def _fraction(percent: Decimal | None) -> Decimal | None:
@@ -618,20 +595,17 @@ class SalesTrendReport(Report):
     def chart(self, user, rows: list[tuple], filters: dict) -> dict | None:
         if not rows:
             return None
-        actual = [_number(r[1]) for r in rows]
-        forecast = [_number(r[3]) for r in rows]
+        actual = [charts.figure(r[1]) for r in rows]
+        forecast = [charts.figure(r[3]) for r in rows]
         # the forecast line starts from the last month sold, so the two lines join
         last = max((i for i, r in enumerate(rows) if r[1] is not None), default=None)
         if last is not None and last + 1 < len(rows):
             forecast[last] = actual[last]
-        return {
-            "type": "line",
-            "data": {
-                "labels": [r[0] for r in rows],
-                "datasets": [
-                    {"label": str(_("Quantity sold")), "data": actual},
-                    {"label": str(_("Forecast quantity")), "data": forecast, "borderDash": [6, 4]},
-                ],
-            },
-            "options": {"scales": {"y": {"beginAtZero": True}}, "spanGaps": False},
-        }
+        return charts.line(
+            [r[0] for r in rows],
+            [
+                charts.dataset(_("Quantity sold"), actual),
+                charts.dataset(_("Forecast quantity"), forecast, borderDash=[6, 4]),
+            ],
+            spanGaps=False,
+        )

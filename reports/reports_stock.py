@@ -16,8 +16,9 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from inventory.models import Item, Warehouse
 from inventory.views_valuation import rows_for, valuation_as_of
 
-from . import selectors
+from . import charts, selectors
 from .base import Column, Report, register
+from .charts import BLUE, GREEN, GREY, ORANGE, RED, YELLOW
 from .forms import AbcForm, AgeingForm, AsOfForm, SlowMovingForm, TurnoverForm
 
 STOCK_REPORTS = "reports.view_stock_reports"
@@ -25,40 +26,6 @@ VALUE = "inventory.view_stock_value"
 ZERO = Decimal("0")
 CHUNK = 500  # item × warehouse rows read per batch of item/warehouse lookups
 CHART_TOP = 15
-
-# Colours of the charts (Bootstrap's palette), by series.
-BLUE, GREEN, YELLOW, ORANGE, RED, GREY = "#0d6efd", "#198754", "#ffc107", "#fd7e14", "#dc3545", "#6c757d"
-
-
-def _f(value) -> float | None:
-    """Chart.js wants numbers: the JSON encoder would write Decimals as strings."""
-    return None if value is None else float(value)
-
-
-def _bar(labels, datasets, *, horizontal=False, stacked=False, y_title=None) -> dict:
-    options: dict = {"plugins": {"legend": {"display": len(datasets) > 1}}}
-    if horizontal:
-        options["indexAxis"] = "y"
-    scales: dict = {}
-    if stacked:
-        scales = {"x": {"stacked": True}, "y": {"stacked": True}}
-    if y_title:
-        value_axis = "x" if horizontal else "y"
-        scales.setdefault(value_axis, {})["title"] = {"display": True, "text": str(y_title)}
-    if scales:
-        options["scales"] = scales
-    return {
-        "type": "bar",
-        "data": {
-            "labels": [str(label) for label in labels],
-            "datasets": [
-                {"label": str(d["label"]), "data": [_f(v) for v in d["data"]]}
-                | {k: v for k, v in d.items() if k not in ("label", "data")}
-                for d in datasets
-            ],
-        },
-        "options": options,
-    }
 
 
 def _sum(rows, index: int) -> Decimal:
@@ -129,7 +96,9 @@ class ValuationReport(Report):
             by_category[row[2]] += row[7] if sees_value else 1
         top = sorted(by_category.items(), key=lambda kv: -kv[1])[:CHART_TOP]
         label = pgettext_lazy("money", "Value") if sees_value else _("Items in stock")
-        return _bar([k for k, _v in top], [{"label": label, "data": [v for _k, v in top]}], horizontal=True)
+        return charts.bar(
+            [k for k, _v in top], [charts.dataset(label, [v for _k, v in top])], horizontal=True
+        )
 
 
 # 2. Turnover and days of inventory -------------------------------------------------------------
@@ -176,9 +145,9 @@ class TurnoverReport(Report):
     def chart(self, user, rows, filters):
         """Turnover of the groups that consumed most (the ratio: shown to everyone)."""
         top = sorted((r for r in rows if r[6] is not None), key=lambda r: -r[5])[:CHART_TOP]
-        return _bar(
+        return charts.bar(
             [f"{r[0]} {r[1]}" for r in top],
-            [{"label": _("Turnover"), "data": [r[6] for r in top], "backgroundColor": BLUE}],
+            [charts.dataset(_("Turnover"), [r[6] for r in top], backgroundColor=BLUE)],
             horizontal=True,
         )
 
@@ -237,24 +206,24 @@ class AbcReport(Report):
         """Pareto: each item's share (bars, coloured by class) and the cumulative share (line)."""
         shown = [r for r in rows if r[6]][:30]
         colour = {"A": GREEN, "B": YELLOW, "C": GREY}
-        config = _bar(
+        config = charts.bar(
             [r[1] for r in shown],
             [
-                {
-                    "label": _("Share"),
-                    "data": [r[6] * 100 for r in shown],
-                    "backgroundColor": [colour[r[8]] for r in shown],
-                    "yAxisID": "y",
-                    "order": 2,
-                },
-                {
-                    "label": _("Cumulative share"),
-                    "data": [r[7] * 100 for r in shown],
-                    "type": "line",
-                    "borderColor": BLUE,
-                    "yAxisID": "y",
-                    "order": 1,
-                },
+                charts.dataset(
+                    _("Share"),
+                    [charts.percent(r[6]) for r in shown],
+                    backgroundColor=[colour[r[8]] for r in shown],
+                    yAxisID="y",
+                    order=2,
+                ),
+                charts.dataset(
+                    _("Cumulative share"),
+                    [charts.percent(r[7]) for r in shown],
+                    type="line",
+                    borderColor=BLUE,
+                    yAxisID="y",
+                    order=1,
+                ),
             ],
         )
         config["options"]["scales"] = {"y": {"min": 0, "max": 100, "title": {"display": True, "text": "%"}}}
@@ -329,7 +298,7 @@ class AgeingReport(Report):
             label = _("Items in stock")
         labels = [_days(b) for b in BUCKET_LABELS]
         colours = [GREEN, BLUE, YELLOW, ORANGE, RED]
-        return _bar(labels, [{"label": label, "data": data, "backgroundColor": colours}])
+        return charts.bar(labels, [charts.dataset(label, data, backgroundColor=colours)])
 
 
 # 5. Slow-moving and dead stock -----------------------------------------------------------------
@@ -397,7 +366,7 @@ class SlowMovingReport(Report):
         for r in rows:
             totals[r[9] == dead] += r[5] if sees_value else 1
         label = pgettext_lazy("money", "Value") if sees_value else _("Items in stock")
-        return _bar(
+        return charts.bar(
             [_("Slow"), _("Dead")],
-            [{"label": label, "data": [totals[False], totals[True]], "backgroundColor": [ORANGE, RED]}],
+            [charts.dataset(label, [totals[False], totals[True]], backgroundColor=[ORANGE, RED])],
         )

@@ -200,8 +200,9 @@ def test_the_trend_shows_24_months_and_forecasts_the_next_three(shop):
     chart = REGISTRY["sales_trend"].chart(shop["user"], rows, {})
     assert chart["type"] == "line"
     actual, forecast = chart["data"]["datasets"]
-    assert actual["data"][23] == 180.0 and actual["data"][24] is None
-    assert forecast["data"][23] == 180.0 and forecast["data"][24:] == [210.0, 240.0, 270.0]
+    assert actual["data"][23] == D("180") and actual["data"][24] is None
+    assert forecast["data"][23] == D("180") and forecast["data"][24:] == [D("210"), D("240"), D("270")]
+    assert all(isinstance(v, Decimal) for v in forecast["data"][23:])  # drawn as the Decimals they are
 
 
 def test_an_item_never_sold_has_a_flat_trend_and_no_forecast(shop):

@@ -416,7 +416,7 @@ def test_sales_summary_per_month_deducts_a_return_in_the_month_it_came_back(worl
     chart = REGISTRY["sales_summary"].chart(world["boss"], rows, {"group_by": "month"})
     assert chart["type"] == "line"
     assert chart["data"]["labels"] == ["2025-03", "2025-04"]
-    assert chart["data"]["datasets"][0]["data"] == [1150.0, 630.0]
+    assert chart["data"]["datasets"][0]["data"] == [D("1150.00"), D("630.00")]
 
 
 def test_sales_summary_per_day_and_week(world):
@@ -524,9 +524,9 @@ def test_the_margin_chart_stacks_cost_and_margin(world):
     assert chart["data"]["labels"] == ["WATER 矿泉水", "RICE 大米", "TEA 茶饮"]
     cost, margin, percent = chart["data"]["datasets"]
     assert (cost["data"], margin["data"], percent["data"]) == (
-        [760.0, 400.0, 150.0],
-        [290.0, 80.0, 100.0],
-        [27.62, 16.67, 40.0],
+        [D("760.00"), D("400.00"), D("150.00")],
+        [D("290.00"), D("80.00"), D("100.00")],
+        [D("27.62"), D("16.67"), D("40.00")],  # 290 ÷ 1,050; 80 ÷ 480; 100 ÷ 250
     )
 
 
