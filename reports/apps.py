@@ -7,6 +7,6 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self):
-        # Registering a report is importing its module: the registry fills at startup (in web
-        # processes and Celery workers alike — a worker never loads the URLconf).
-        from . import reports_sales, reports_stock  # noqa: F401
+        from .base import load_reports
+
+        load_reports()

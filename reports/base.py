@@ -10,6 +10,8 @@ are computed (e.g. the averaging of turnover)."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -90,3 +92,13 @@ def register(cls: type[Report]) -> type[Report]:
 
 def get(slug: str) -> Report:
     return REGISTRY[slug]
+
+
+def load_reports() -> None:
+    """Import every reports/reports_*.py: importing a module registers its reports. Called once,
+    by ReportsConfig.ready(), so the registry is full in web processes and Celery workers alike (a
+    worker never loads the URLconf); a new report module needs no wiring."""
+    package = importlib.import_module("reports")
+    for module in pkgutil.iter_modules(package.__path__):
+        if module.name.startswith("reports_"):
+            importlib.import_module(f"reports.{module.name}")

@@ -14,7 +14,6 @@ class ReportSlugConverter:
     regex = "[-a-zA-Z0-9_]+"
 
     def to_python(self, value: str) -> str:
-        views_reports.load_reports()
         if value not in REGISTRY:
             raise ValueError(value)  # not a report: the resolver tries the next pattern
         return value

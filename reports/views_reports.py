@@ -2,13 +2,11 @@
 the sentence that says how it is computed, a chart, the table a page at a time with its totals,
 and the Excel button that asks the export task for the same rows). Plus the ABC write-back.
 
-Every report module is a file reports/reports_*.py that registers its Report classes; they are
-loaded here (and by the URL converter), so a new report needs no wiring."""
+Every report module is a file reports/reports_*.py that registers its Report classes; the app's
+ready() loads them (reports.base.load_reports), so a new report needs no wiring."""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -33,19 +31,6 @@ from .models import ExportJob
 
 PAGE_SIZE = 100
 NUMERIC = {"int", "qty", "money", "percent", "days"}
-_loaded = False
-
-
-def load_reports() -> None:
-    """Import every reports/reports_*.py once: importing registers their reports."""
-    global _loaded
-    if _loaded:
-        return
-    package = importlib.import_module("reports")
-    for module in pkgutil.iter_modules(package.__path__):
-        if module.name.startswith("reports_"):
-            importlib.import_module(f"reports.{module.name}")
-    _loaded = True
 
 
 def report_permissions() -> list[str]:
@@ -55,12 +40,10 @@ def report_permissions() -> list[str]:
 
 
 def reports_for(user) -> list[Report]:
-    load_reports()
     return [report for report in REGISTRY.values() if user.has_perm(report.permission)]
 
 
 def _report_or_403(user, slug: str) -> Report:
-    load_reports()
     report = base.get(slug)  # the URL converter lets only registered slugs through
     if not user.has_perm(report.permission):
         raise PermissionDenied

@@ -23,7 +23,6 @@ from inventory.services import (
 )
 from inventory.services.abc import items_set_abc_class
 from reports import base
-from reports.views_reports import load_reports
 from sales.services import RETURN_DOC_TYPE as CUSTOMER_RETURN
 from sales.services import SHIPMENT_DOC_TYPE as SHIPMENT
 from tests.factories import BatchFactory, CategoryFactory, ItemFactory, LocationFactory
@@ -31,7 +30,6 @@ from tests.factories import BatchFactory, CategoryFactory, ItemFactory, Location
 pytestmark = pytest.mark.django_db
 D = Decimal
 _n = iter(range(1, 1_000_000))
-load_reports()
 
 
 def at(day) -> datetime:
