@@ -30,6 +30,13 @@ class Section:
     entries: tuple[Entry, ...]
 
 
+REPORT_PERMS = (
+    "reports.view_stock_reports",
+    "reports.view_purchase_reports",
+    "reports.view_sales_reports",
+    "reports.view_margin_reports",
+)
+
 SECTIONS: tuple[Section, ...] = (
     Section(
         "stock",
@@ -123,17 +130,9 @@ SECTIONS: tuple[Section, ...] = (
         "bar-chart-line",
         (
             # The list of the reports the user may open (each needs its own permission).
-            Entry(
-                _("Reports"),
-                "reports:report_index",
-                (
-                    "reports.view_stock_reports",
-                    "reports.view_purchase_reports",
-                    "reports.view_sales_reports",
-                    "reports.view_margin_reports",
-                ),
-                "graph-up",
-            ),
+            Entry(_("Reports"), "reports:report_index", REPORT_PERMS, "graph-up"),
+            # The Excel files the user asked for: whoever may open a report may export it.
+            Entry(_("My exports"), "reports:export_list", REPORT_PERMS, "download"),
         ),
     ),
     Section(

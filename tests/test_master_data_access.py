@@ -325,7 +325,7 @@ STOCK_NAV = ["inventory:stock_on_hand", "inventory:stockdocument_list", "purchas
 COUNT_NAV = ["inventory:stockcount_list"]  # stocktakes: clerks, managers, administrators
 VALUE_NAV = ["inventory:stock_valuation"]  # whoever may see stock values (not sales, not clerks)
 SHIP_NAV = ["sales:shipment_list"]  # shipping: clerks, sales (read), managers, administrators
-REPORTS_NAV = ["reports:report_index"]  # whoever holds a report permission (not finance)
+REPORTS_NAV = ["reports:report_index", "reports:export_list"]  # whoever holds a report permission (not finance)
 NAV = {
     "purchasing": STOCK_NAV + VALUE_NAV + INVENTORY_NAV + PURCHASING_NAV + REPORTS_NAV,
     # quantities and shipments (to follow their orders), no stock documents

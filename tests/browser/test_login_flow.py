@@ -40,6 +40,7 @@ def test_a_clerk_logs_in_in_chinese_and_sees_the_clerks_navigation(
             "inventory:location_list",
             "inventory:batch_list",
             "reports:report_index",  # stock reports of their warehouses, quantities only
+            "reports:export_list",
         ]
     )
     expect(nav).not_to_contain_text("供应商")
