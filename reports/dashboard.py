@@ -9,7 +9,7 @@ their own open documents. Each figure is one aggregate query; nothing loops over
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.rules import sees_all_warehouses
 from inventory.models import CountStatus, Item, ItemValuation, PeriodSummary, StockBalance, StockCount
 from inventory.selectors import warehouses_for
 from purchasing.models import OPEN_STATUSES as PO_OPEN
@@ -30,6 +31,9 @@ from settlement import selectors as money
 from settlement.books import get as book
 from settlement.models import PaymentStatus
 
+from . import charts
+from .selectors import total_turnover as turnover_total
+
 ZERO = Decimal("0")
 MONTHS = 6
 
@@ -39,9 +43,10 @@ class Figure:
     key: str
     label: str
     value: object
-    kind: str = "int"  # int | money
+    kind: str = "int"  # int | money | ratio
     url: str | None = None
     warn: bool = False
+    note: str = ""  # a line under the figure, e.g. last month's
 
 
 @dataclass
@@ -72,6 +77,8 @@ def for_user(user, *, today: date | None = None) -> Dashboard:
             Figure("stock_value", _("Stock value"), value, "money", reverse("inventory:stock_valuation"))
         )
         board.charts["stock_value"] = _stock_value_chart(today, value)
+        if has("reports.view_stock_reports") and sees_all_warehouses(user):
+            board.figures.append(_turnover_figure(today))
     if has("inventory.view_stockbalance") and (
         has("purchasing.view_purchaseorder") or has("inventory.view_stock_value")
     ):
@@ -143,11 +150,22 @@ def for_user(user, *, today: date | None = None) -> Dashboard:
     return board
 
 
-def _url(name: str, **query) -> str | None:
+def _turnover_figure(today: date) -> Figure:
+    """Turnover of this month so far beside last month's (the report's method, all warehouses)."""
+    this_start = today.replace(day=1)
+    last_end = this_start - timedelta(days=1)
+    now, _cogs = turnover_total(this_start, today)
+    last, _cogs = turnover_total(last_end.replace(day=1), last_end)
+    note = _("Last month: %(turnover)s") % {"turnover": "—" if last is None else last}
+    url = _url("reports:report", "turnover", start=this_start.isoformat(), end=today.isoformat())
+    return Figure("turnover", _("Turnover this month"), "—" if now is None else now, "ratio", url, note=note)
+
+
+def _url(name: str, *args, **query) -> str | None:
     from django.urls import NoReverseMatch
 
     try:
-        url = reverse(name)
+        url = reverse(name, args=args)
     except NoReverseMatch:
         return None
     if query:
@@ -187,11 +205,8 @@ def _stock_value_chart(today: date, now_value: Decimal) -> dict:
     )
     points = sorted((r["period__month"], r["value"]) for r in rows)
     labels = [m.strftime("%Y-%m") for m, _v in points] + [today.isoformat()]
-    values = [float(v) for _m, v in points] + [float(now_value)]  # for drawing only
-    return {
-        "type": "line",
-        "data": {"labels": labels, "datasets": [{"label": _("Stock value"), "data": values}]},
-    }
+    values = [v for _m, v in points] + [now_value]
+    return charts.line(labels, [charts.dataset(_("Stock value"), values)], begin_at_zero=False)
 
 
 def _money_chart(user, today: date) -> dict:
@@ -214,10 +229,8 @@ def _money_chart(user, today: date) -> dict:
             .order_by()
         )
         by_month = {(m.year, m.month): v for m, v in sums.items()}
-        datasets.append(
-            {"label": str(label), "data": [float(by_month.get((m.year, m.month), ZERO)) for m in months]}
-        )
-    return {"type": "bar", "data": {"labels": [m.strftime("%Y-%m") for m in months], "datasets": datasets}}
+        datasets.append(charts.dataset(label, [by_month.get((m.year, m.month), ZERO) for m in months]))
+    return charts.bar([m.strftime("%Y-%m") for m in months], datasets)
 
 
 def _clerk_tasks(user, board: Dashboard, today: date) -> None:

@@ -2,6 +2,7 @@
 in their own warehouse only, purchasing and sales staff their own open orders, and nobody a
 figure their role may not see (sales: no stock value, no payables)."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -9,9 +10,13 @@ from django.test import Client
 from django.urls import reverse
 
 from inventory.models import Item
+from reports import dashboard
+from reports.base import REGISTRY
 from tests.factories import UserFactory
 from tests.settlement import test_services as money_world
 from tests.settlement.test_services import D, T, buy, pay, receive, sales_order, sell
+
+from .test_stock_reports import run, turnover_world  # noqa: F401
 
 # the settlement tests' shop and people, as fixtures here too
 shop = money_world.shop
@@ -64,7 +69,7 @@ def test_a_manager_sees_the_kpis_worked_by_hand(day, people):
     assert figures["overdue_payables"] == D("0")  # PO A due T−15 + 45 days
     money = b.charts["money"]["data"]["datasets"]
     assert [d["label"] for d in money] == ["Money in", "Money out"]
-    assert sum(money[0]["data"]) == 500.0 and sum(money[1]["data"]) == 0.0
+    assert sum(money[0]["data"]) == D("500.00") and sum(money[1]["data"]) == D("0")
 
 
 def test_a_clerk_sees_the_tasks_of_their_warehouse_only(day, people, shop):
@@ -88,3 +93,32 @@ def test_purchasing_and_sales_see_their_own_open_orders_and_only_their_figures(d
     assert "stock_value" not in figures and "overdue_payables" not in figures
     assert figures["overdue_receivables"] == D("630.00")
     assert "purchase" not in b.documents
+
+
+@pytest.mark.usefixtures("turnover_world")
+def test_the_managers_turnover_is_this_month_so_far_beside_last_month(users):
+    """On test_stock_reports' Q3 history, seen on 30 September 2026."""
+    manager = dashboard.for_user(users["manager"], today=date(2026, 9, 30))
+    figure = next(f for f in manager.figures if f.key == "turnover")
+
+    # September: stock value at 31 Aug = milk 200.00 + water 100.00 = 300.00; at 30 Sep = 150.00 +
+    #   100.00 = 250.00 → average 275.00; COGS = milk shipped 120.00 − returned 20.00 = 100.00
+    #   → 100 ÷ 275 = 0.3636… → 0.36
+    # August: at 31 Jul = 250.00 + 200.00 = 450.00; at 31 Aug = 300.00 → average 375.00;
+    #   COGS = milk issued 80.00 + water shipped 100.00 = 180.00 → 180 ÷ 375 = 0.48
+    assert (figure.value, figure.kind, figure.note) == (D("0.36"), "ratio", "Last month: 0.48")
+    # the turnover report's total for September says the same, and the figure links to it
+    _r, filters, rows = run(
+        "turnover", users["manager"], group_by="item", start="2026-09-01", end="2026-09-30"
+    )
+    assert REGISTRY["turnover"].totals(rows, filters)[6] == D("0.36")
+    assert figure.url == "/reports/turnover/?start=2026-09-01&end=2026-09-30"
+    # a clerk of one warehouse gets no company-wide turnover
+    clerk = dashboard.for_user(users["clerk_a"], today=date(2026, 9, 30))
+    assert "turnover" not in {f.key for f in clerk.figures}
+
+
+def test_the_turnover_figure_is_on_the_managers_home_page(people):
+    html, figures, _t, _b = board(people["boss"])
+    assert "turnover" in figures
+    assert 'data-kpi="turnover"' in html and "Last month: " in html
