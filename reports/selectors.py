@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
 from django.db.models import Case, IntegerField, Max, Min, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from accounts.rules import sees_all_warehouses
 from inventory.models import (
@@ -46,6 +47,7 @@ FEN = Decimal("0.01")
 HUNDREDTH = Decimal("0.01")
 TENTH = Decimal("0.1")
 HUNDRED = Decimal("100")
+QTY_PLACES = Decimal("0.0001")  # inventory.models.QTY
 SHARE_PLACES = Decimal("0.001")  # a tenth of a percent
 
 
@@ -437,12 +439,28 @@ def _fifo_layers(scope: Scope) -> list[tuple]:
                                   ORDER BY moved_at DESC, posting_id DESC) - qty AS newer
             FROM inbound
         )
-        SELECT item_id, warehouse_id, moved_at, LEAST(qty, on_hand - newer)
+        SELECT item_id, warehouse_id, moved_at,
+               CASE WHEN qty < on_hand - newer THEN qty ELSE on_hand - newer END
         FROM layered WHERE newer < on_hand
     """  # noqa: S608 (table names from the models, values as parameters)
     with connection.cursor() as cursor:
         cursor.execute(sql, bal_params)
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+    if connection.vendor == "postgresql":
+        return rows
+    # SQLite (the embedded default) hands a plain cursor's datetimes back as text and sums of
+    # decimals as int/float: make them what the ORM would have made them.
+    return [(i, w, _as_datetime(at), _as_qty(qty)) for i, w, at, qty in rows]
+
+
+def _as_datetime(value) -> datetime:
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return timezone.make_aware(value, UTC) if timezone.is_naive(value) else value
+
+
+def _as_qty(value) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value)).quantize(QTY_PLACES)
 
 
 def average_costs(item_ids) -> dict[int, Decimal]:

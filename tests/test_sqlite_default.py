@@ -66,6 +66,16 @@ for model, pk in ((PurchaseOrder, po.pk), (SalesOrder, so.pk)):
 
 v = ItemValuation.objects.get(item=milk)
 print("RESULT", count.status, on_hand(a1), on_hand(h1), v.qty, v.value, ledger_differences())
+
+# every report runs on SQLite with its default filters (the raw SQL of the ageing report included)
+from reports.base import REGISTRY
+from reports.selectors import Scope, ageing
+admin = User.objects.create_superuser("admin", password="x")
+for slug, report in sorted(REGISTRY.items()):
+    form = report.filter_form({}, user=admin)
+    assert form.is_valid(), (slug, form.errors)
+    list(report.rows(admin, form.cleaned_data))
+print("AGEING", [(r.warehouse_id == sh.pk, r.qty[0]) for r in ageing(Scope(None, None))])
 """
 
 
@@ -91,3 +101,5 @@ def test_a_day_in_the_warehouse_on_the_default_sqlite_database(tmp_path):
     # 40 in at 133.00; 7 out at 133.00 × 7/40 = 23.28 → 33 worth 109.72; 12 to 杭州 (value stays);
     # 上海 counted 20 of 21: a loss of 1 at 109.72 / 33 = 3.32 → 32 worth 106.40
     assert "RESULT posted 20.0000 12.0000 32.0000 106.40 []" in out, out
+    # received today: 20 on hand in 上海 and 12 in 杭州, all in the first age bucket (as Decimals)
+    assert "AGEING [(True, Decimal('20.0000')), (False, Decimal('12.0000'))]" in out, out
