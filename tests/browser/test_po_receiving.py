@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from inventory.models import StockBalance
 from purchasing import services
-from purchasing.models import OrderStatus
+from purchasing.models import OrderStatus, ReceiptStatus
 from tests.browser.conftest import assert_same_origin
 from tests.factories import (
     ItemBarcodeFactory,
@@ -62,11 +62,14 @@ def order(users, warehouse_a):
     return po
 
 
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_a_clerk_receives_a_purchase_order_by_scanner_on_a_phone(
-    page: Page, live_server, users, password, order, requests_seen
+    page: Page, live_server, users, password, order, requests_seen, language
 ):
     page.set_viewport_size(PHONE)
     page.goto(f"{live_server.url}/accounts/login/")
+    page.select_option("#language-select", language)
+    page.wait_for_load_state("networkidle")
     page.fill("input[name=username]", users["clerk_a"].username)
     page.fill("input[name=password]", password)
     page.click("#login-button")
@@ -106,7 +109,8 @@ def test_a_clerk_receives_a_purchase_order_by_scanner_on_a_phone(
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
     page.click("#post-receipt")
-    expect(page.locator("#receipt-status")).to_have_text("Posted")
+    with translation.override(language):
+        expect(page.locator("#receipt-status")).to_have_text(str(ReceiptStatus.POSTED.label))
     order.refresh_from_db()
     assert order.status == OrderStatus.PARTIAL
     line = order.lines.get(item__sku="MILK")

@@ -8,11 +8,12 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from playwright.sync_api import Page, expect
 
 from inventory.services import MoveLine, post_moves
 from sales import services
-from sales.models import OrderStatus, SalesPrice, Shipment
+from sales.models import DocStatus, OrderStatus, SalesPrice, Shipment
 from tests.browser.conftest import assert_same_origin
 from tests.factories import BatchFactory, CustomerFactory, ItemFactory, LocationFactory, PriceLevelFactory
 
@@ -59,12 +60,13 @@ def order(users, warehouse_a):
     return so
 
 
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_a_clerk_ships_a_confirmed_order_by_scanner_on_a_phone(
-    page: Page, live_server, users, password, order, requests_seen
+    page: Page, live_server, users, password, order, requests_seen, language
 ):
     page.set_viewport_size(PHONE)
     page.goto(f"{live_server.url}/accounts/login/")
-    page.select_option("#language-select", "zh-hans")
+    page.select_option("#language-select", language)
     page.wait_for_load_state("networkidle")
     page.fill("input[name=username]", users["clerk_a"].username)
     page.fill("input[name=password]", password)
@@ -86,16 +88,18 @@ def test_a_clerk_ships_a_confirmed_order_by_scanner_on_a_phone(
 
     scan(page, "B-01")
     expect(page.locator("#current-location")).to_have_text("B-01")
-    for _ in range(3):
+    for _scan in range(3):
         scan(page, "YOG")
     soon = page.locator(".pick-row[data-bin='B-01']")
     expect(soon.locator(".picked")).to_have_text("3")
     expect(page.locator(".line-head .picked-total")).to_have_text("3")
 
     scan(page, "6999")
-    with translation.override("zh-hans"):
-        expected = "没有编码为“6999”的商品或库位。"
+    with translation.override(language):
+        expected = _("No item or bin has the code %(code)s.") % {"code": "6999"}
     expect(page.locator("#scan-message.scan-error")).to_have_text(expected)
+    if language == "zh-hans":
+        assert expected == "没有编码为“6999”的商品或库位。"
     expect(page.locator(".pick-row[data-bin='B-01'] .picked")).to_have_text("3")
     expect(page.locator("#ship-scan-field")).to_be_focused()
 
@@ -108,7 +112,8 @@ def test_a_clerk_ships_a_confirmed_order_by_scanner_on_a_phone(
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
     page.click("#post-shipment")
-    expect(page.locator("#shipment-status")).to_have_text("已过账")
+    with translation.override(language):
+        expect(page.locator("#shipment-status")).to_have_text(str(DocStatus.POSTED.label))
     order.refresh_from_db()
     assert order.status == OrderStatus.PARTIAL
     line = Shipment.objects.get(order=order).lines.select_related("batch", "location").get()
