@@ -2,6 +2,7 @@
 clients, and the two warehouses A and B that clerk scoping is tested against."""
 
 import importlib
+import warnings
 
 import pytest
 from django.apps import apps
@@ -10,6 +11,28 @@ from django.test import Client
 from .factories import PASSWORD, UserFactory, WarehouseFactory
 
 ROLE_USERS = ("purchasing", "sales", "clerk_a", "clerk_b", "manager", "administrator", "finance")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _end_connections_left_open(django_db_setup, django_db_blocker):
+    """At the end of the session, end the connections to the test database that something (a
+    thread, a worker process) left open, so that dropping the database does not fail; say which
+    they were, so the leak can be found."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, application_name, state, left(query, 120) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        left = cursor.fetchall()
+        for pid, *_rest in left:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    if left:
+        warnings.warn(f"connections left open to the test database (ended): {left}", stacklevel=1)
 
 
 @pytest.fixture(autouse=True)
