@@ -6,7 +6,9 @@ RUN pip install --no-cache-dir -r requirements.lock
 COPY . .
 RUN pybabel -q compile -d locale -D django \
  && SECRET_KEY=build-only python manage.py collectstatic --noinput
-RUN useradd --create-home jxc && mkdir -p /data && chown jxc /data
+# /data/media exists and is jxc's in the image, so the named volume mounted there is writable
+# (Docker creates a missing mount point owned by root, and exports would fail).
+RUN useradd --create-home jxc && mkdir -p /data/media && chown jxc /data /data/media
 USER jxc
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
