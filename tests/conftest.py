@@ -21,8 +21,8 @@ def _end_connections_left_open(django_db_setup, django_db_blocker):
     yield
     from django.db import connection
 
-    if connection.vendor != "postgresql":
-        return
+    if connection.vendor != "postgresql" or not connection.settings_dict["NAME"].startswith("test_"):
+        return  # not PostgreSQL, or no test of the session needed the database
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT pid, application_name, state, left(query, 120) FROM pg_stat_activity"
