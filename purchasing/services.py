@@ -23,6 +23,7 @@ from inventory.exceptions import AlreadyPosted, DomainError
 from inventory.models import Item, Location, LocationKind, unit_factor
 from inventory.pricing import MAX_QTY, PRICE_PLACES, QTY_PLACES, break_price, line_amounts, line_factor, money
 from inventory.services import MoveLine, inbound_batch, next_number, post_moves
+from inventory.services.retry import retry_on_conflict
 from settlement import services as settlement
 
 from . import payables
@@ -552,7 +553,7 @@ def allowed_base_qty(line: PurchaseOrderLine) -> Decimal:
     return (line.base_qty * (1 + tolerance() / 100)).quantize(QTY_PLACES, rounding=ROUND_HALF_UP)
 
 
-@transaction.atomic
+@retry_on_conflict
 def receipt_post(*, receipt_id: int, user) -> PurchaseReceipt:
     """Post a receipt: the accepted quantities enter stock at the order price (per base unit),
     rejected ones never do; the order's received quantities and status follow. Posting twice
@@ -736,6 +737,11 @@ def _set_return_lines(ret: PurchaseReturn, receipt: PurchaseReceipt, lines: list
         if qty < 0:
             raise PurchasingError(_("Line %(n)s: the quantity must be greater than zero.") % {"n": n})
         ol = rl.order_line
+        # Size before places: quantizing 10^30 raises InvalidOperation instead of a message.
+        if qty >= MAX_QTY or qty * ol.factor >= MAX_QTY:
+            raise PurchasingError(_("Line %(n)s: the quantity or its value is too large.") % {"n": n})
+        if qty != qty.quantize(QTY_PLACES):  # the column would round it silently
+            raise PurchasingError(_("Line %(n)s has more than 4 decimal places.") % {"n": n})
         base_qty = (qty * ol.factor).quantize(QTY_PLACES, rounding=ROUND_HALF_UP)
         amount = money(qty * ol.price)
         rows.append(
@@ -756,7 +762,7 @@ def _set_return_lines(ret: PurchaseReturn, receipt: PurchaseReceipt, lines: list
     ret.save(update_fields=["amount", "updated_at"])
 
 
-@transaction.atomic
+@retry_on_conflict
 def return_post(*, return_id: int, user) -> PurchaseReturn:
     """Send the goods back: outbound moves at the value they came in with (the receipt line's
     value in proportion; the last units take exactly what is left of it), from the location and

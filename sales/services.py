@@ -27,6 +27,7 @@ from inventory.selectors import fefo_candidates
 from inventory.services import MoveLine, next_number, post_moves
 from inventory.services.documents import _moved_at
 from inventory.services.reservations import ReserveLine, release, reserve, ship_reserved
+from inventory.services.retry import retry_on_conflict
 from settlement import services as settlement
 from settlement.selectors import party_balance
 
@@ -466,7 +467,7 @@ def _require_draft_shipment(shipment: Shipment) -> None:
         )
 
 
-@transaction.atomic
+@retry_on_conflict
 def shipment_post(*, shipment_id: int, user) -> Shipment:
     """Ship: outbound moves at the current moving average (the cost of goods sold, kept per
     line), consuming the order's reservation; never more than is open on a line, never an
@@ -597,7 +598,7 @@ class ReturnLineInput:
     location_id: int | None = None
 
 
-@transaction.atomic
+@retry_on_conflict
 def return_post(
     *, shipment_id: int, user, reason: str, lines: list[ReturnLineInput], posting_date: date | None = None
 ) -> CustomerReturn:

@@ -37,6 +37,7 @@ from ..models import (
 )
 from .numbering import next_number
 from .posting import MoveLine, post_moves, reverse_posting
+from .retry import retry_on_conflict
 
 DOC_TYPE = "stockdoc"
 ARRIVAL_DOC_TYPE = "stockdoc-arrival"  # the second posting of a transfer between warehouses
@@ -377,7 +378,7 @@ def _moved_at(posting_date: date) -> datetime:
     return timezone.make_aware(datetime.combine(posting_date, time(12)))
 
 
-@transaction.atomic
+@retry_on_conflict
 def document_post(*, document_id: int, user) -> StockDocument:
     """Post a receipt, issue or transfer. Losses and gains go through approval instead.
     A second post (double click, two clerks) raises AlreadyPosted and changes nothing."""
@@ -392,7 +393,7 @@ def document_post(*, document_id: int, user) -> StockDocument:
     return doc
 
 
-@transaction.atomic
+@retry_on_conflict
 def document_receive(*, document_id: int, user, arrival_date: date | None = None) -> StockDocument:
     """Receive a transfer that is in transit: its goods move from the receiving warehouse's
     transit location to the lines' destination locations, dated `arrival_date` (default today;
@@ -435,7 +436,7 @@ def document_submit(*, document_id: int, user) -> StockDocument:
     return doc
 
 
-@transaction.atomic
+@retry_on_conflict
 def document_approve(*, document_id: int, user) -> StockDocument:
     """A manager approves a submitted loss or gain, which posts it. Nobody approves their own."""
     doc = _locked(document_id)
@@ -466,7 +467,7 @@ def document_cancel(*, document_id: int, user) -> StockDocument:
     return doc
 
 
-@transaction.atomic
+@retry_on_conflict
 def document_reverse(*, document_id: int, user) -> StockDocument:
     """Reverse a posted document with a linked document of the same kind (红字冲销) that gives
     back exactly what the original moved, at the values it carried."""

@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from django.db import transaction
 from django.utils.translation import pgettext
 
 from ..models import DocumentKind, StockDocument, Warehouse
 from .documents import LineInput, document_create, document_post, document_set_lines
+from .retry import retry_on_conflict
 
 
-@transaction.atomic
+@retry_on_conflict
 def opening_stock_post(
     *, lines: Mapping[Warehouse, Sequence[LineInput]], user, posting_date: date | None = None
 ) -> list[StockDocument]:

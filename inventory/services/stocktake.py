@@ -51,6 +51,7 @@ from ..models import (
 from .documents import InvalidTransition
 from .numbering import next_number
 from .posting import MoveLine, post_moves
+from .retry import retry_on_conflict
 
 DOC_TYPE = "stockcount"
 PREFIX = "SC"
@@ -480,7 +481,7 @@ def count_submit(*, count_id: int, user, zero_uncounted: bool = False) -> StockC
     return count
 
 
-@transaction.atomic
+@retry_on_conflict
 def count_approve(*, count_id: int, user) -> StockCount:
     """A manager approves a submitted count, which posts its adjustments. Nobody approves a
     count they submitted. A second approval raises AlreadyPosted and posts nothing."""
