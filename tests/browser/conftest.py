@@ -4,8 +4,13 @@ reachable here), against pytest-django's live server."""
 import shutil
 
 import pytest
+from playwright.sync_api import expect
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+# A page that posts a form waits for the server's answer: 5 s (Playwright's default for expect)
+# is short on a loaded 2-core machine running two test workers beside the live server.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session", autouse=True)
