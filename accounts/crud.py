@@ -24,6 +24,7 @@ from django_tables2 import SingleTableMixin
 from inventory.exceptions import DomainError
 
 from .formatting import fmt_decimal_field, fmt_qty
+from .tables import TablePagesMixin
 
 
 def _shown(value):
@@ -74,7 +75,13 @@ class ModelContextMixin:
 
 
 class MasterListView(
-    LoginRequiredMixin, PermissionRequiredMixin, ScopedMixin, ModelContextMixin, SingleTableMixin, FilterView
+    LoginRequiredMixin,
+    PermissionRequiredMixin,
+    ScopedMixin,
+    ModelContextMixin,
+    TablePagesMixin,
+    SingleTableMixin,
+    FilterView,
 ):
     template_name = "crud/list.html"
     paginate_by = 25

@@ -38,3 +38,13 @@ class MasterTable(tables.Table):
     class Meta:
         attrs = {"class": "table table-sm table-hover align-middle"}
         empty_text = _("Nothing found.")
+
+
+class TablePagesMixin:
+    """For a list view that shows a django-tables2 table (SingleTableMixin on a ListView or
+    FilterView): the table pages the rows, so the list view must not page them too — it would read
+    the page (and count the rows) a second time for a context nobody renders. Put it before
+    SingleTableMixin."""
+
+    def paginate_queryset(self, queryset, page_size):
+        return None, None, queryset, False

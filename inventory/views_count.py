@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from accounts.tables import MasterTable
+from accounts.tables import MasterTable, TablePagesMixin
 
 from . import services
 from .exceptions import DomainError
@@ -89,7 +89,9 @@ class StockCountTable(MasterTable):
         return f"{record.n_counted}/{record.n_lines}"
 
 
-class StockCountList(LoginRequiredMixin, PermissionRequiredMixin, SingleTableMixin, FilterView):
+class StockCountList(
+    LoginRequiredMixin, PermissionRequiredMixin, TablePagesMixin, SingleTableMixin, FilterView
+):
     permission_required = "inventory.view_stockcount"
     template_name = "inventory/stockcount_list.html"
     table_class = StockCountTable

@@ -20,6 +20,8 @@ from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 from django_tables2 import LazyPaginator, SingleTableMixin
 
+from accounts.tables import TablePagesMixin
+
 from . import services
 from .exceptions import DomainError
 from .filters_stock import StockBalanceFilter, StockDocumentFilter
@@ -41,7 +43,9 @@ from .selectors import locations_for, stock_card, stock_documents_for, stock_on_
 from .tables_stock import StockBalanceTable, StockDocumentTable
 
 
-class StockDocumentList(LoginRequiredMixin, PermissionRequiredMixin, SingleTableMixin, FilterView):
+class StockDocumentList(
+    LoginRequiredMixin, PermissionRequiredMixin, TablePagesMixin, SingleTableMixin, FilterView
+):
     permission_required = "inventory.view_stockdocument"
     template_name = "inventory/stockdocument_list.html"
     table_class = StockDocumentTable
@@ -357,7 +361,7 @@ def stock_document_lines_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-class StockOnHand(LoginRequiredMixin, PermissionRequiredMixin, SingleTableMixin, FilterView):
+class StockOnHand(LoginRequiredMixin, PermissionRequiredMixin, TablePagesMixin, SingleTableMixin, FilterView):
     """Read from balances, never summed from the ledger; pages without an exact COUNT(*)."""
 
     permission_required = "inventory.view_stockbalance"

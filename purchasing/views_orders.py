@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
+from accounts.tables import TablePagesMixin
 from inventory.exceptions import DomainError
 from inventory.selectors import warehouses_for
 
@@ -42,7 +43,7 @@ from .tables import PurchaseOrderTable, PurchaseReceiptTable
 # Orders ------------------------------------------------------------------------------------------
 
 
-class OrderList(LoginRequiredMixin, PermissionRequiredMixin, SingleTableMixin, FilterView):
+class OrderList(LoginRequiredMixin, PermissionRequiredMixin, TablePagesMixin, SingleTableMixin, FilterView):
     permission_required = "purchasing.view_purchaseorder"
     template_name = "purchasing/order_list.html"
     table_class = PurchaseOrderTable
@@ -241,7 +242,7 @@ def _may_receive(user, order: PurchaseOrder) -> bool:
     )
 
 
-class ReceiptList(LoginRequiredMixin, PermissionRequiredMixin, SingleTableMixin, FilterView):
+class ReceiptList(LoginRequiredMixin, PermissionRequiredMixin, TablePagesMixin, SingleTableMixin, FilterView):
     """Receipts, and above them the orders waiting for goods in the user's warehouses."""
 
     permission_required = "purchasing.view_purchasereceipt"

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
+from accounts.tables import TablePagesMixin
 from inventory.exceptions import DomainError
 from inventory.models import Item, Unit, unit_factor
 from inventory.selectors import warehouses_for
@@ -39,7 +40,7 @@ def orders_for(user):
     return SalesOrder.objects.filter(warehouse__in=warehouses_for(user))
 
 
-class OrderList(LoginRequiredMixin, PermissionRequiredMixin, SingleTableMixin, FilterView):
+class OrderList(LoginRequiredMixin, PermissionRequiredMixin, TablePagesMixin, SingleTableMixin, FilterView):
     permission_required = "sales.view_salesorder"
     template_name = "sales/order_list.html"
     table_class = SalesOrderTable

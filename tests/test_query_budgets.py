@@ -174,3 +174,29 @@ def test_posting_costs_the_same_queries_for_1_or_20_lines(shop, people):
 
     assert one == twenty
     assert one <= 3  # on PostgreSQL one call of jxc_post_moves (plus savepoint handling)
+
+
+ROWS_READ_ONCE = [  # (list page, the table its rows come from)
+    ("inventory:stock_on_hand", "inventory_stockbalance"),
+    ("purchasing:supplier_list", "purchasing_supplier"),
+    ("inventory:item_list", "inventory_item"),
+    ("purchasing:order_list", "purchasing_purchaseorder"),
+    ("purchasing:receipt_list", "purchasing_purchasereceipt"),
+    ("sales:order_list", "sales_salesorder"),
+    ("sales:customer_list", "sales_customer"),
+]
+
+
+@pytest.mark.parametrize(("name", "table"), ROWS_READ_ONCE)
+def test_a_list_page_reads_its_page_of_rows_once(shop, people, name, table):
+    """The table pages the rows; the list view under it used to page them again (a second read
+    of the page, and a second COUNT where there is one)."""
+    boss = client_of(people["boss"])
+    business(shop, people, 2)
+    with CaptureQueriesContext(connection) as captured:
+        assert boss.get(reverse(name)).status_code == 200
+    of_table = [q["sql"] for q in captured if f'FROM "{table}"' in q["sql"]]
+    counts = [sql for sql in of_table if "COUNT(" in sql.upper()]
+
+    assert len(of_table) - len(counts) == 1, of_table  # the page of rows, read once
+    assert len(counts) == len(set(counts)), counts  # and no count made twice
