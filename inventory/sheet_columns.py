@@ -98,10 +98,12 @@ def checked_decimal(value, *, places: Decimal, positive: bool, limit: Decimal) -
         raise ValueError(_("The quantity must be greater than zero."))
     if number < 0:
         raise ValueError(_("Must not be negative."))
-    if number != number.quantize(places):
-        raise ValueError(_("At most %(places)s decimal places.") % {"places": -places.as_tuple().exponent})
+    # Size before places: quantizing 10^30 to 4 places needs more digits than the decimal context
+    # has, and raises InvalidOperation instead of a message.
     if number >= limit:
         raise ValueError(_("“%(value)s” is too large.") % {"value": cell_text(value)})
+    if number != number.quantize(places):
+        raise ValueError(_("At most %(places)s decimal places.") % {"places": -places.as_tuple().exponent})
     return number
 
 

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from openpyxl.utils import get_column_letter
 
 XLSX, CSV = ".xlsx", ".csv"
 SUPPORTED_EXTENSIONS = (XLSX, CSV)
@@ -92,6 +93,7 @@ def check_upload(uploaded_file) -> None:
     else:
         rows = _count_csv_rows(uploaded_file)
     _check_row_count(rows)
+    uploaded_file.jxc_upload_checked = True  # read_table need not check it again
 
 
 def _check_row_count(rows: int) -> None:
@@ -233,8 +235,12 @@ def _is_empty(value: Any) -> bool:
 
 
 def read_table(uploaded_file) -> Table:
-    """The first sheet of an .xlsx, or a .csv, as a Table. Call check_upload first; the row cap
-    is enforced here again while reading, so a file that lied about its size stops early."""
+    """The first sheet of an .xlsx, or a .csv, as a Table. Runs check_upload unless it already
+    passed on this file (the upload form runs it), so no caller can hand openpyxl an unchecked
+    file; the row cap is enforced here again while reading, so a file that lied stops early.
+    Raises SpreadsheetRejected."""
+    if not getattr(uploaded_file, "jxc_upload_checked", False):
+        check_upload(uploaded_file)
     ext = extension_of(uploaded_file.name)
     rows = _read_xlsx_rows(uploaded_file) if ext == XLSX else _read_csv_rows(uploaded_file)
     table = None
@@ -255,6 +261,7 @@ def _read_xlsx_rows(uploaded_file) -> Iterator[tuple[int, Sequence[Any]]]:
     workbook = _open_workbook(uploaded_file)
     try:
         sheet = _first_sheet(workbook, uploaded_file)
+        _refuse_formulas_without_results(sheet)
         sheet.reset_dimensions()
         yield from enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), 1)
     except SpreadsheetRejected:
@@ -266,15 +273,74 @@ def _read_xlsx_rows(uploaded_file) -> Iterator[tuple[int, Sequence[Any]]]:
         uploaded_file.seek(0)
 
 
+# A formula element of sheet XML: <f>, <f t="shared" .../>, or with a namespace prefix (<x:f>).
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _refuse_formulas_without_results(sheet) -> None:
+    """Excel and WPS save each formula's result beside it, but files written by programs often do
+    not; openpyxl then reads the cell as empty, and an import would silently give it the column's
+    default. Such a file is refused, naming the first such cell.
+
+    openpyxl has no public access to the sheet's XML part; _get_source is what its own read-only
+    reader opens. A raw scan first (some 25 times cheaper than parsing) skips sheets without any
+    formula, which most imports are."""
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+    from openpyxl.xml.functions import iterparse  # defusedxml's when installed
+
+    with sheet._get_source() as source:
+        tail, found = b"", False
+        while not found and (chunk := source.read(1 << 16)):
+            found = bool(_FORMULA_TAG.search(tail + chunk))
+            tail = chunk[-16:]
+    if not found:
+        return
+    cell, row = f"{{{SHEET_MAIN_NS}}}c", f"{{{SHEET_MAIN_NS}}}row"
+    formula, value = f"{{{SHEET_MAIN_NS}}}f", f"{{{SHEET_MAIN_NS}}}v"
+    with sheet._get_source() as source:
+        for _event, element in iterparse(source):
+            if element.tag == cell:
+                result = element.find(value)
+                # An empty result is one only for a formula giving text (t="str"): ="" or IF(…,"",…).
+                no_result = result is None or (not result.text and element.get("t") != "str")
+                if element.find(formula) is not None and no_result:
+                    raise SpreadsheetRejected(
+                        _(
+                            "Cell %(cell)s holds a formula but the file has no saved result for it. "
+                            "Open the file in Excel or WPS and save it, or type the value instead."
+                        )
+                        % {"cell": element.get("r", "")}
+                    )
+                element.clear()
+            elif element.tag == row:
+                element.clear()
+
+
 def _read_csv_rows(uploaded_file) -> Iterator[tuple[int, Sequence[Any]]]:
     uploaded_file.seek(0)
     text = decode_csv(uploaded_file.read())
     uploaded_file.seek(0)
     try:
         for number, values in enumerate(csv.reader(io.StringIO(text, newline="")), 1):
-            yield number, values[:MAX_COLUMNS]
+            values = values[:MAX_COLUMNS]
+            _refuse_nul(number, values)
+            yield number, values
     except csv.Error as exc:
         raise SpreadsheetRejected(_("The CSV file could not be read: %(error)s") % {"error": exc}) from exc
+
+
+def _refuse_nul(number: int, values: Sequence[str]) -> None:
+    # No database text column holds a NUL; PostgreSQL refuses the whole statement. A NUL in a CSV
+    # usually means the file is UTF-16 without its byte-order mark, or not text at all.
+    for index, value in enumerate(values):
+        if "\x00" in value:
+            raise SpreadsheetRejected(
+                _(
+                    "Cell %(cell)s holds a NUL character (a zero byte), which text cannot contain: "
+                    "is this really a CSV text file?"
+                )
+                % {"cell": f"{get_column_letter(index + 1)}{number}"}
+            )
 
 
 # Cell values -----------------------------------------------------------------------------------

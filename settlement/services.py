@@ -50,10 +50,12 @@ def checked_money(value, *, what: str) -> Decimal:
         raise SettlementError(_("%(what)s: %(value)s is not an amount.") % {"what": what, "value": value})
     if amount <= 0:
         raise SettlementError(_("%(what)s must be greater than zero.") % {"what": what})
-    if amount != amount.quantize(FEN):
-        raise SettlementError(_("%(what)s: amounts are to the fen (two decimal places).") % {"what": what})
+    # Size before places: quantizing 10^30 to the fen needs more digits than the decimal context
+    # has, and raises InvalidOperation instead of a message.
     if amount >= MAX_MONEY:
         raise SettlementError(_("%(what)s is too large.") % {"what": what})
+    if amount != amount.quantize(FEN):
+        raise SettlementError(_("%(what)s: amounts are to the fen (two decimal places).") % {"what": what})
     return amount.quantize(FEN)
 
 
