@@ -61,11 +61,27 @@ def log_in(page: Page, live_server, user, password, language: str) -> None:
     expect(page.locator("#user-roles")).to_be_attached()  # logged in (the roles sit in the user menu)
 
 
-def choose(page: Page, select_id: str, text: str) -> None:
-    """Pick an option of a searchable select (tom-select) by typing, as a user does."""
-    page.locator(f"#{select_id} + .ts-wrapper .ts-control").click()
-    page.keyboard.type(text)
-    page.locator(f"#{select_id}-ts-dropdown .option", has_text=text).first.click()
+def choose(page: Page, select_id: str, text: str, value) -> None:
+    """Pick an option of a searchable select through tom-select itself (its own API fires the
+    change a user's pick fires), after checking the option is offered under the text the user
+    would type; then wait until the page has settled (the sales line asks the server for what is
+    available when its item changes). Typing into tom-select's dropdown raced with that request
+    on a loaded machine."""
+    offered = page.evaluate(
+        "([id, text]) => Object.values(document.getElementById(id).tomselect.options)"
+        ".filter(o => o.text.includes(text)).map(o => o.value)",
+        [select_id, text],
+    )
+    assert str(value) in offered, (select_id, text, offered)
+    page.evaluate("([id, v]) => document.getElementById(id).tomselect.setValue(v)", [select_id, str(value)])
+    expect(page.locator(f"#{select_id}")).to_have_value(str(value))
+    page.wait_for_load_state("networkidle")
+
+
+def fill(page: Page, selector: str, value: str) -> None:
+    page.fill(selector, value)
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(selector)).to_have_value(value)
 
 
 @pytest.fixture
@@ -84,11 +100,11 @@ def test_purchasing_orders_and_a_manager_approves(
     settings.PURCHASE_APPROVAL_THRESHOLD = Decimal("1000.00")  # this order (5,000 × 2.50) needs approval
     log_in(page, live_server, users["purchasing"], password, language)
     page.goto(f"{live_server.url}/purchasing/orders/new/")
-    choose(page, "id_supplier", "华东食品")
+    choose(page, "id_supplier", "华东食品", catalogue["supplier"].pk)
     page.select_option("#id_warehouse", str(warehouse_a.pk))
-    choose(page, "id_lines-0-item", "MILK")
+    choose(page, "id_lines-0-item", "MILK", catalogue["milk"].pk)
     page.select_option("#id_lines-0-unit", str(catalogue["milk"].base_unit_id))
-    page.fill("#id_lines-0-qty", "5000")  # the price comes from the supplier's list
+    fill(page, "#id_lines-0-qty", "5000")  # the price comes from the supplier's list
     page.click("#save-button")
 
     expect(page.locator("#order-status")).to_have_text(said(language, "Draft"))
@@ -125,16 +141,18 @@ def test_sales_confirms_an_order_that_reserves_stock(
         lines=[MoveLine(milk.pk, bin_a.pk, Decimal("30"), unit_cost=Decimal("2.50"))],
     )
     level = PriceLevelFactory(code="RETAIL", name="零售价")
-    CustomerFactory(code="K001", name="城东超市", price_level=level, credit_limit=Decimal("10000.00"))
+    customer = CustomerFactory(
+        code="K001", name="城东超市", price_level=level, credit_limit=Decimal("10000.00")
+    )
     SalesPrice.objects.create(item=milk, price_level=level, unit=milk.base_unit, price=Decimal("4.0000"))
 
     log_in(page, live_server, users["sales"], password, language)
     page.goto(f"{live_server.url}/sales/orders/new/")
-    choose(page, "id_customer", "城东超市")
+    choose(page, "id_customer", "城东超市", customer.pk)
     page.select_option("#id_warehouse", str(warehouse_a.pk))
-    choose(page, "id_lines-0-item", "MILK")
+    choose(page, "id_lines-0-item", "MILK", milk.pk)
     page.select_option("#id_lines-0-unit", str(milk.base_unit_id))
-    page.fill("#id_lines-0-qty", "12")
+    fill(page, "#id_lines-0-qty", "12")
     page.click("#save-button")
     expect(page.locator("#order-status")).to_have_text(said(language, "Draft"))
     page.click("[data-action=confirm]")
