@@ -86,8 +86,9 @@ def warehouse_b(db):
     return WarehouseFactory(code="WHB", name="仓库B")
 
 
-@pytest.fixture
-def users(db, roles, warehouse_a, warehouse_b):
+def make_role_users(warehouse_a, warehouse_b) -> dict:
+    """One user per role; clerk_a works in warehouse A, clerk_b in B. Also used by module-scoped
+    worlds (tests/test_every_url.py), which cannot use the function-scoped fixture below."""
     made = {
         "purchasing": UserFactory(username="purchasing", roles=["purchasing"]),
         "sales": UserFactory(username="sales", roles=["sales"]),
@@ -100,6 +101,11 @@ def users(db, roles, warehouse_a, warehouse_b):
     warehouse_a.members.add(made["clerk_a"])
     warehouse_b.members.add(made["clerk_b"])
     return made
+
+
+@pytest.fixture
+def users(db, roles, warehouse_a, warehouse_b):
+    return make_role_users(warehouse_a, warehouse_b)
 
 
 def login(user) -> Client:

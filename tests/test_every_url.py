@@ -27,7 +27,7 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from tests.conftest import ensure_roles
+from tests.conftest import ensure_roles, make_role_users
 from tests.factories import (
     CategoryFactory,
     CustomerFactory,
@@ -38,7 +38,6 @@ from tests.factories import (
     SupplierFactory,
     SupplierItemFactory,
     UnitFactory,
-    UserFactory,
     WarehouseFactory,
 )
 
@@ -53,18 +52,7 @@ def D(text) -> Decimal:
 
 # The world -------------------------------------------------------------------------------------
 def _users(wh_a, wh_b) -> dict:
-    made = {
-        "purchasing": UserFactory(username="purchasing", roles=["purchasing"]),
-        "sales": UserFactory(username="sales", roles=["sales"]),
-        "clerk_a": UserFactory(username="clerk_a", roles=["warehouse_clerk"]),
-        "clerk_b": UserFactory(username="clerk_b", roles=["warehouse_clerk"]),
-        "manager": UserFactory(username="manager", roles=["manager"]),
-        "administrator": UserFactory(username="administrator", roles=["administrator"]),
-        "finance": UserFactory(username="finance", roles=["finance"]),
-    }
-    wh_a.members.add(made["clerk_a"])
-    wh_b.members.add(made["clerk_b"])
-    return made
+    return make_role_users(wh_a, wh_b)
 
 
 def build_world() -> dict:
