@@ -162,7 +162,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+# Off: with it on, every integer a template prints is grouped — ids too, so a hidden order id of
+# 1234 went out as "1,234" and links, forms and data attributes broke past id 999. Amounts are
+# grouped by accounts.formatting (force_grouping), counts with |intcomma where they are shown.
+USE_THOUSAND_SEPARATOR = False
 FORMAT_MODULE_PATH = ["config.formats"]
 CURRENCY = "CNY"
 

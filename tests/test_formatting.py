@@ -31,3 +31,18 @@ def test_model_decimal_fields_are_formatted_by_what_they_hold():
         assert fmt_decimal_field(Customer._meta.get_field("credit_limit"), Decimal("50000")) == "50,000.00"
         assert fmt_decimal_field(SupplierItem._meta.get_field("price"), Decimal("2.3750")) == "2.375"
         assert fmt_decimal_field(Item._meta.get_field("safety_stock"), Decimal("24.0000")) == "24"
+
+
+@pytest.mark.parametrize("lang", ["zh-hans", "en"])
+def test_ids_print_as_digits_and_amounts_keep_their_separators(lang):
+    """An id past 999 in a link, a hidden field or a data attribute must stay "1234": grouped
+    as "1,234" the page's forms and links sent a value no view could read."""
+    from django.template import Context, Template
+
+    page = Template(
+        '{% load jxc %}<input name="order" value="{{ pk }}"><a href="?warehouse={{ pk }}"></a>{{ q|qty }}'
+    )
+    with translation.override(lang):
+        assert page.render(Context({"pk": 1234, "q": Decimal("1234.5")})) == (
+            '<input name="order" value="1234"><a href="?warehouse=1234"></a>1,234.5'
+        )
