@@ -216,7 +216,10 @@ def test_refreshing_more_alerts_than_one_batch_costs_the_same_queries_and_refres
         doc_type="test-alerts",
         doc_id=N[0],
         doc_number=f"T-{N[0]}",
-        lines=[MoveLine(i.pk, world["a1"].pk, D(n % 9 + 1), None, unit_cost=D("1.00")) for n, i in enumerate(bulk)],
+        lines=[
+            MoveLine(i.pk, world["a1"].pk, D(n % 9 + 1), None, unit_cost=D("1.00"))
+            for n, i in enumerate(bulk)
+        ],
         user=UserFactory(),
     )
     assert alerts.scan(expiry_days=30).opened == 1200  # 600 items × (below safety + below reorder)
