@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from inventory.models import Item, Warehouse
-from inventory.views_valuation import rows_for, valuation_as_of
+from inventory.views_valuation import report_rows as valuation_rows
 
 from . import charts, selectors
 from .base import Column, Report, register
@@ -70,20 +70,7 @@ class ValuationReport(Report):
     )
 
     def rows(self, user, filters: dict) -> Iterator[tuple]:
-        valuation = valuation_as_of(user, filters)
-        for start in range(0, len(valuation.keys), CHUNK):
-            for r in rows_for(valuation, valuation.keys[start : start + CHUNK]):
-                yield (
-                    r.item.sku,
-                    r.item.name,
-                    r.item.category.path or r.item.category.name,
-                    r.item.get_item_type_display(),
-                    r.warehouse.name,
-                    r.item.base_unit.code,
-                    r.qty,
-                    r.value,
-                    r.average,
-                )
+        return valuation_rows(user, filters)
 
     def totals(self, rows: list[tuple], filters: dict) -> tuple:
         return (_("Total"), "", "", "", "", "", None, _sum(rows, 7), None)
