@@ -47,7 +47,7 @@ SELECT i.sku, w.name, s.q, round(s.q * v.avg_cost, 2), i.name, coalesce(nullif(c
  ORDER BY i.sku, w.code
 """
 
-# what consumption is (reports.selectors.consumption_q), over the ledger joined to its postings
+# what consumption is (inventory.services.periods.consumption_q), over the ledger joined to its postings
 CONSUMED = """(p.doc_type IN ('shipment', 'customer-return')
      OR (p.doc_type = 'stockdoc' AND p.doc_id IN (SELECT id FROM inventory_stockdocument WHERE kind = 'issue')))"""
 
@@ -109,6 +109,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--rounds", type=int, default=3, help="rounds per comparison (default 3)")
     p.add_argument("--database-url", default=None, help=f"the seeded database (default {DEFAULT_URL})")
     p.add_argument("--probe", default=None, help=argparse.SUPPRESS)  # internal: one report, print RSS
+    p.add_argument(
+        "--only", choices=["valuation"], default=None, help="measure only this report (and its memory)"
+    )
     return p.parse_args()
 
 
@@ -150,19 +153,34 @@ class Reports:
         return report_rows("turnover", self.user, {"start": self.start, "end": self.end, "group_by": "item"})
 
     def turnover_ledger(self) -> list[tuple]:
-        """The same report when no month is closed: the month-end summaries are taken away in a
-        transaction that is rolled back (TRUNCATE is transactional in PostgreSQL)."""
+        """The same report when no month is closed: the month-end summaries and consumption are
+        taken away in a transaction that is rolled back (TRUNCATE is transactional in PostgreSQL)."""
         from django.db import connection, transaction
 
         with transaction.atomic():
             with connection.cursor() as cur:
-                cur.execute("TRUNCATE inventory_periodsummary, inventory_periodclose")
+                cur.execute(
+                    "TRUNCATE inventory_periodsummary, inventory_periodconsumption, inventory_periodclose"
+                )
             rows = self.turnover()
             transaction.set_rollback(True)
         return rows
 
     def abc(self) -> list[tuple]:
         return report_rows("abc", self.user, {"start": self.start, "end": self.end})
+
+    def abc_ledger(self) -> list[tuple]:
+        """ABC when no month is closed (everything from the ledger), as turnover_ledger."""
+        from django.db import connection, transaction
+
+        with transaction.atomic():
+            with connection.cursor() as cur:
+                cur.execute(
+                    "TRUNCATE inventory_periodsummary, inventory_periodconsumption, inventory_periodclose"
+                )
+            rows = self.abc()
+            transaction.set_rollback(True)
+        return rows
 
 
 # --- the raw side ---------------------------------------------------------------------------
@@ -285,6 +303,8 @@ def main() -> int:
     if args.probe:
         probe(args.probe, url, facts)
         return 0
+    if args.only == "valuation":
+        return only_valuation(args, url, facts)
     import django
 
     began = time.perf_counter()
@@ -309,7 +329,7 @@ def main() -> int:
     results.append(("valuation, all items", median(a), median(r), TARGET_VALUATION))
 
     a, r, app_rows, raw_rows = alternate(
-        "2. turnover per item over a year, months closed (app: month-end summaries + consumption)",
+        "2. turnover per item over a year, months closed (app: month-end summaries + stored consumption)",
         reports.turnover,
         raw.turnover,
         args.rounds,
@@ -327,14 +347,26 @@ def main() -> int:
     results.append(("turnover, from the ledger", median(a), median(r), TARGET_LEDGER))
 
     a, r, app_rows, raw_rows = alternate(
-        "4. ABC classification over a year (consumption from the ledger)", reports.abc, raw.abc, args.rounds
+        "4. ABC classification over a year, months closed (app: stored consumption)",
+        reports.abc,
+        raw.abc,
+        args.rounds,
     )
     problems.append(("abc", same_abc(app_rows, raw_rows)))
-    results.append(("ABC, from the ledger", median(a), median(r), TARGET_LEDGER))
+    results.append(("ABC, months closed", median(a), median(r), TARGET_LEDGER))
+
+    a, r, app_rows, raw_rows = alternate(
+        "5. ABC classification over a year, no month closed (app: the ledger)",
+        reports.abc_ledger,
+        raw.abc,
+        args.rounds,
+    )
+    problems.append(("abc (ledger)", same_abc(app_rows, raw_rows)))
+    results.append(("ABC, no month closed", median(a), median(r), TARGET_LEDGER))
 
     print("\nmemory, each report once in a fresh process (peak RSS: VmHWM of the process):")
     peaks = {}
-    for name in ("valuation", "turnover", "turnover_ledger", "abc"):
+    for name in ("valuation", "turnover", "turnover_ledger", "abc", "abc_ledger"):
         m = memory(name, url)
         peaks[name] = m["rss_after"]
         print(
@@ -368,6 +400,25 @@ def main() -> int:
     )
     print("\n".join(lines))
     return 0 if correct else 1
+
+
+def only_valuation(args: argparse.Namespace, url: str, facts: dict) -> int:
+    """--only valuation: comparison 1 and its memory probe, printed as the full run prints them."""
+    reports = Reports(facts)
+    raw = Raw(url, reports.start, reports.end)
+    a, r, app_rows, raw_rows = alternate(
+        "1. valuation of all items as of today", reports.valuation, raw.valuation, args.rounds
+    )
+    problem = same_valuation(app_rows, raw_rows)
+    m = memory("valuation", url)
+    ratio = median(a) / median(r)
+    print(
+        f"\n  valuation {m['rows']:>9,} rows in {m['seconds']:7.2f} s: peak RSS {m['rss_after']:6.1f} MB "
+        f"(Django loaded: {m['rss_before']:.1f} MB)\nrows valuation: {'same as raw' if not problem else 'DIFFERENT: ' + problem}"
+        f"\nvaluation, all items {median(a):>9.3f} {median(r):>9.3f} {ratio:>6.2f}× "
+        f"{'≤' + format(TARGET_VALUATION, '.2f') + '×':>8}  {'yes' if ratio <= TARGET_VALUATION else 'MISSED'}"
+    )
+    return 1 if problem else 0
 
 
 if __name__ == "__main__":

@@ -22,12 +22,13 @@ must be new or empty), migrates it, and writes a ledger that the app's own invar
   inventory.services.posting.move_hash computes it) and its head on the valuation;
 - balances summed from the moves in SQL, valuations from the same numbers, and every full month
   closed (PeriodClose + PeriodSummary: cumulative quantity and value per item × warehouse at each
-  month end, nonzero rows only, as period_close writes them).
+  month end, nonzero rows only; PeriodConsumption: each month's shipments per item × warehouse;
+  as period_close writes them).
 
 Moves are generated in Python per item (the hash chain is sequential per item) and streamed with
 COPY; the ledger's indexes and foreign keys are dropped during the load and re-created after it.
-Everything else is set-based SQL. The end checks (set-based SQL) compare balances, valuations and
-month-end summaries with the moves, and recompute the hash chains of a sample of items with the
+Everything else is set-based SQL. The end checks (set-based SQL) compare balances, valuations,
+month-end summaries and month consumption with the moves, and recompute the hash chains of a sample of items with the
 app's move_hash; --ledger-check also runs inventory.ledger_check.ledger_differences() in full
 (minutes per million moves: it reads every move through the ORM).
 """
@@ -401,7 +402,25 @@ SELECT period_id, item_id, warehouse_id, q, v FROM s WHERE q <> 0 OR v <> 0
 """
 
 
-def close_months(conn: psycopg.Connection, plan: Plan, user_id: int) -> int:
+# what consumption is (inventory.services.periods.consumption_q), over the ledger joined to its postings
+CONSUMED = """(po.doc_type IN ('shipment', 'customer-return')
+     OR (po.doc_type = 'stockdoc' AND po.doc_id IN (SELECT id FROM inventory_stockdocument WHERE kind = 'issue')))"""
+
+# Each closed month's consumption per item × warehouse (positive when stock went out), a row for
+# every key with consumption moves in the month, as period_close writes them.
+CONSUMPTION = f"""
+INSERT INTO inventory_periodconsumption (period_id, item_id, warehouse_id, qty, value)
+SELECT p.id, m.item_id, m.warehouse_id, -sum(m.qty), -sum(m.value)
+  FROM inventory_stockmove m
+  JOIN inventory_posting po ON po.id = m.posting_id
+  JOIN inventory_periodclose p
+    ON make_date(p.year, p.month, 1) = date_trunc('month', m.moved_at AT TIME ZONE %(tz)s)::date
+ WHERE m.moved_at < %(last)s AND {CONSUMED}
+ GROUP BY 1, 2, 3
+"""  # noqa: S608 (no input formatted in)
+
+
+def close_months(conn: psycopg.Connection, plan: Plan, user_id: int) -> tuple[int, int]:
     from inventory.services.periods import boundary, month_end
 
     closed_at = datetime.now(UTC)
@@ -419,10 +438,12 @@ def close_months(conn: psycopg.Connection, plan: Plan, user_id: int) -> int:
                 [m.year, m.month, closed_at, user_id],
             )
         if not plan.months:
-            return 0
+            return 0, 0
         last = boundary(month_end(plan.months[-1].year, plan.months[-1].month))
         cur.execute(SUMMARIES, {"tz": str(plan.tz), "last": last})
-        return cur.rowcount
+        n_summaries = cur.rowcount
+        cur.execute(CONSUMPTION, {"tz": str(plan.tz), "last": last})
+        return n_summaries, cur.rowcount
 
 
 # --- checks -----------------------------------------------------------------------------------
@@ -457,9 +478,20 @@ WHERE s.qty IS DISTINCT FROM m.q OR s.value IS DISTINCT FROM m.v
 """
 
 
+CONSUMPTION_CHECK = f"""
+SELECT count(*) FROM (SELECT * FROM inventory_periodconsumption WHERE period_id = %(period)s) c
+FULL JOIN (SELECT m.item_id, m.warehouse_id, -sum(m.qty) AS q, -sum(m.value) AS v
+             FROM inventory_stockmove m JOIN inventory_posting po ON po.id = m.posting_id
+            WHERE m.moved_at >= %(start)s AND m.moved_at < %(boundary)s AND {CONSUMED}
+            GROUP BY 1, 2) x
+  ON x.item_id = c.item_id AND x.warehouse_id = c.warehouse_id
+WHERE c.qty IS DISTINCT FROM x.q OR c.value IS DISTINCT FROM x.v
+"""  # noqa: S608 (no input formatted in)
+
+
 def checks(conn: psycopg.Connection, t_start: float, sample: int = 200) -> int:
     from inventory.models import ItemValuation, PeriodClose, StockMove
-    from inventory.services.periods import boundary
+    from inventory.services.periods import boundary, month_start
     from inventory.services.posting import move_hash
 
     bad = 0
@@ -474,9 +506,21 @@ def checks(conn: psycopg.Connection, t_start: float, sample: int = 200) -> int:
         bad += n
         if n:
             log(t_start, f"check: {period}: {n} month-end summaries != the moves before the month's end")
+        n = conn.execute(
+            CONSUMPTION_CHECK,
+            {
+                "period": period.pk,
+                "start": month_start(period.end_date),
+                "boundary": boundary(period.end_date),
+            },
+        ).fetchone()[0]
+        bad += n
+        if n:
+            log(t_start, f"check: {period}: {n} month consumption rows != the month's consumption moves")
     log(
         t_start,
-        f"check: month-end summaries of {PeriodClose.objects.count()} closed months against the moves",
+        f"check: month-end summaries and consumption of {PeriodClose.objects.count()} closed months "
+        "against the moves",
     )
     # the hash chains of a sample of items, recomputed with the app's own function
     ids = list(ItemValuation.objects.order_by("?").values_list("item_id", flat=True)[:sample])
@@ -542,8 +586,12 @@ def main() -> int:
         log(t_start, "ledger indexes and foreign keys re-created")
         n_balances = conn.execute(BALANCES).rowcount
         log(t_start, f"balances: {n_balances:,}")
-        n_summaries = close_months(conn, plan, user.pk)
-        log(t_start, f"closed {len(plan.months)} months: {n_summaries:,} month-end summaries")
+        n_summaries, n_consumption = close_months(conn, plan, user.pk)
+        log(
+            t_start,
+            f"closed {len(plan.months)} months: {n_summaries:,} month-end summaries, "
+            f"{n_consumption:,} month consumption rows",
+        )
         conn.execute("VACUUM (ANALYZE)")
         log(t_start, "vacuum analyze")
         bad = 0
@@ -563,6 +611,7 @@ def main() -> int:
             "postings": n_postings,
             "balances": n_balances,
             "summaries": n_summaries,
+            "consumption": n_consumption,
             "start": plan.start.isoformat(),
             "end": plan.end.isoformat(),
             "closed_months": len(plan.months),

@@ -3,6 +3,9 @@ month; closing stores each item × warehouse's quantity and value at the month's
 and valuation-as-of-date read instead of re-summing old moves. Reopening the latest closed month
 is an audited administrator act.
 
+Closing also stores each item × warehouse's consumption in the month (cost of goods sold, as
+consumption_q defines it), which turnover and ABC over closed months read instead of the ledger.
+
 Closing and posting interlock on PostgreSQL with an advisory lock: every posting takes it shared
 (in the same statement that reads the last closed day), a close takes it exclusively, so no
 posting dated into the month can commit while the month's summaries are being computed.
@@ -22,9 +25,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..exceptions import InventoryError
-from ..models import PeriodClose, PeriodEvent, PeriodSummary, StockMove
+from ..models import (
+    DocumentKind,
+    PeriodClose,
+    PeriodConsumption,
+    PeriodEvent,
+    PeriodSummary,
+    StockDocument,
+    StockMove,
+)
 
 LOCK_KEY = 7_340_001  # the advisory lock shared by postings and taken exclusively by a close
+# The postings that are consumption besides goods issues: sales.services.SHIPMENT_DOC_TYPE and
+# RETURN_DOC_TYPE (inventory never imports sales; tests/reports/test_turnover_summaries.py pins
+# that these are the same strings).
+CONSUMPTION_DOC_TYPES = ("shipment", "customer-return")
 
 
 class PeriodClosed(InventoryError):
@@ -38,6 +53,23 @@ def month_end(year: int, month: int) -> date:
 def boundary(end: date) -> datetime:
     """The first instant after a month, in the business time zone."""
     return timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min))
+
+
+def month_start(day: date) -> datetime:
+    """The first instant of the month `day` is in, in the business time zone."""
+    return boundary(day.replace(day=1) - timedelta(days=1))
+
+
+def consumption_q() -> Q:
+    """The moves that are consumption (cost of goods sold, 销货成本): sales shipments, customer
+    returns taken back into stock, and goods issues (with their reversals, which are goods issues
+    too). Transfers, purchase returns, stock losses and stocktake differences are not."""
+    from .documents import DOC_TYPE as STOCK_DOCUMENT  # documents → posting → this module
+
+    issues = StockDocument.objects.filter(kind=DocumentKind.ISSUE).values("pk")
+    return Q(posting__doc_type__in=CONSUMPTION_DOC_TYPES) | Q(
+        posting__doc_type=STOCK_DOCUMENT, posting__doc_id__in=issues
+    )
 
 
 def check_open(moved_at: datetime) -> None:
@@ -96,13 +128,26 @@ def period_close(*, year: int, month: int, user) -> PeriodClose:
             for (item_id, wh_id), (qty, value) in sorted(totals.items())
         ]
     )
+    consumed = (
+        StockMove.objects.filter(consumption_q(), moved_at__gte=month_start(end), moved_at__lt=boundary(end))
+        .values_list("item_id", "warehouse_id")
+        .annotate(qty=Sum("qty"), value=Sum("value"))
+        .order_by("item_id", "warehouse_id")
+    )
+    PeriodConsumption.objects.bulk_create(
+        [
+            PeriodConsumption(period=period, item_id=item_id, warehouse_id=wh_id, qty=-qty, value=-value)
+            for item_id, wh_id, qty, value in consumed
+        ]
+    )
     PeriodEvent.objects.create(year=year, month=month, action=PeriodEvent.Action.CLOSED, by=user)
     return period
 
 
 @transaction.atomic
 def period_reopen(*, year: int, month: int, user, reason: str) -> None:
-    """Reopen the latest closed month (its summaries go; the act is recorded with its reason)."""
+    """Reopen the latest closed month (its summaries and consumption go; the act is recorded with
+    its reason)."""
     if not reason.strip():
         raise InventoryError(_("Say why the month is reopened."))
     latest = PeriodClose.objects.select_for_update().order_by("-end_date").first()
