@@ -8,6 +8,7 @@
 """
 
 from collections import defaultdict
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import F, Sum
@@ -45,6 +46,7 @@ def ledger_differences() -> list[str]:
     problems += _valuations_against_moves()
     problems += _hash_chains()
     problems += _period_summaries()
+    problems += _period_consumption()
     problems += _reservations_against_balances()
     for check in _EXTRA_CHECKS:
         problems += check()
@@ -93,6 +95,41 @@ def _period_summaries() -> list[str]:
         for key, (qty, value) in stored.items():
             problems.append(
                 f"{period}: item {key[0]} warehouse {key[1]}: summary {qty} / {value} but no moves"
+            )
+    return problems
+
+
+def _period_consumption() -> list[str]:
+    """Each closed month's stored consumption equals what its consumption moves sum to, a row for
+    every item × warehouse that had such moves in the month and for no other."""
+    from .models import PeriodConsumption
+    from .services.periods import boundary, consumption_q
+
+    problems = []
+    for period in PeriodClose.objects.order_by("end_date"):
+        stored = {
+            (c.item_id, c.warehouse_id): (c.qty, c.value)
+            for c in PeriodConsumption.objects.filter(period=period)
+        }
+        start = date(period.year, period.month, 1) - timedelta(days=1)  # the day before the month
+        rows = (
+            StockMove.objects.filter(
+                consumption_q(), moved_at__gte=boundary(start), moved_at__lt=boundary(period.end_date)
+            )
+            .values("item_id", "warehouse_id")
+            .annotate(qty=Sum("qty"), value=Sum("value"))
+            .order_by()
+        )
+        for r in rows:
+            key = (r["item_id"], r["warehouse_id"])
+            moved = (_qty(-r["qty"]), _money(-r["value"]))
+            if stored.pop(key, None) != moved:
+                problems.append(
+                    f"{period}: item {key[0]} warehouse {key[1]}: consumption != moves {moved[0]} / {moved[1]}"
+                )
+        for key, (qty, value) in stored.items():
+            problems.append(
+                f"{period}: item {key[0]} warehouse {key[1]}: consumption {qty} / {value} but no moves"
             )
     return problems
 

@@ -198,3 +198,33 @@ def test_a_goods_issue_is_consumption_of_its_month(users, turnover_world):
 
     # October: shipped 5 on the 2nd (10.00) and issued 3 (6.00)
     assert consumed(PeriodClose.objects.get(month=10)) == {("MILK", "WHA"): (D("8"), D("16.00"))}
+
+
+def test_check_ledger_holds_the_stored_consumption_to_the_moves(users, turnover_world):
+    from inventory.ledger_check import ledger_differences
+
+    close(users["manager"], 6, 7, 8, 9)
+    assert ledger_differences() == []
+    august = PeriodClose.objects.get(month=8)
+    water, milk = turnover_world["water"], turnover_world["milk"]
+
+    # changed, removed and made up behind the app's back
+    PeriodConsumption.objects.filter(period=august, item=water).update(value=D("150.00"))
+    PeriodConsumption.objects.filter(period__month=9, item=milk).delete()
+    stray = PeriodConsumption.objects.get(period=august, item=milk)
+    PeriodConsumption.objects.create(
+        period=PeriodClose.objects.get(month=6),
+        item=milk,
+        warehouse=stray.warehouse,
+        qty=D("1"),
+        value=D("2"),
+    )
+
+    wh_a, wh_b = stray.warehouse_id, PeriodConsumption.objects.get(period=august, item=water).warehouse_id
+    assert sorted(ledger_differences()) == sorted(
+        [
+            f"2026-06: item {milk.pk} warehouse {wh_a}: consumption 1.0000 / 2.00 but no moves",
+            f"2026-08: item {water.pk} warehouse {wh_b}: consumption != moves 25.0000 / 100.00",
+            f"2026-09: item {milk.pk} warehouse {wh_a}: consumption != moves 50.0000 / 100.00",
+        ]
+    )
