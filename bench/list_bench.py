@@ -15,7 +15,10 @@ threads for --seconds (requests in flight at the end are waited for and counted)
 measured in turn, the order rotating between rounds; medians of requests per second.
 
 Pages: the stock-on-hand list (inventory:stock_on_hand) first page and a deep page (90 % of the
-way through the rows, ?page=N), and the raw page at the same two offsets. Targets (issue 8): the
+way through the rows), and the raw page at the same two places. The list pages by keyset
+(?after=<cursor>: the sort key of the last row shown); the deep page is "page N" as before — the
+rows after row (N − 1) × 50, whose cursor is computed once in SQL here (walking there by Next
+would take thousands of requests) — and the raw page reads the same rows by the same keyset. Targets (issue 8): the
 list ≥ 0.6× the raw page's requests/s; a deep page ≥ 0.9× the first page. A missed target prints
 MISSED (exit 0). It exits 1 when the two pages do not show the same items in the same order, or
 a request fails.
@@ -24,7 +27,9 @@ a request fails.
 from __future__ import annotations
 
 import argparse
+import base64
 import http.client
+import json
 import os
 import re
 import signal
@@ -99,6 +104,25 @@ class Client:
         status, _b, headers = self.request("POST", "/accounts/login/", urlencode(form))
         if status != 302 or "sessionid" not in self.cookies:
             raise SystemExit(f"log-in failed: HTTP {status}")
+
+
+# the sort key of the list's row number %s (0-based) in the list's order, as the list's cursor
+KEY_OF_ROW = """
+SELECT i.sku, w.code, l.path, bt.batch_no, b.id
+  FROM inventory_stockbalance b
+  JOIN inventory_item i ON i.id = b.item_id
+  JOIN inventory_warehouse w ON w.id = b.warehouse_id
+  JOIN inventory_location l ON l.id = b.location_id
+  LEFT JOIN inventory_batch bt ON bt.id = b.batch_id
+ WHERE NOT (b.on_hand = 0 AND b.reserved = 0)
+ ORDER BY i.sku, w.code, l.path, bt.batch_no, b.id
+ LIMIT 1 OFFSET %s
+"""
+
+
+def cursor_of(key: tuple) -> str:
+    """The list's ?after= value (inventory/views_stock.py _encode_key): base64 of a JSON list."""
+    return base64.urlsafe_b64encode(json.dumps(list(key), ensure_ascii=False).encode()).decode().rstrip("=")
 
 
 def start_gunicorn(args, url: str, port: int) -> subprocess.Popen:
@@ -190,12 +214,13 @@ def main() -> int:
         rows = conn.execute(
             "SELECT count(*) FROM inventory_stockbalance WHERE NOT (on_hand = 0 AND reserved = 0)"
         ).fetchone()[0]
-    deep_page = max(2, int(rows * args.deep) // PAGE_SIZE)
+        deep_page = max(2, int(rows * args.deep) // PAGE_SIZE)
+        after = cursor_of(conn.execute(KEY_OF_ROW, [(deep_page - 1) * PAGE_SIZE - 1]).fetchone())
     pages = {
         "list, first page": APP_PATH,
         "raw, first page": RAW_PATH,
-        f"list, page {deep_page}": f"{APP_PATH}?page={deep_page}",
-        f"raw, page {deep_page}": f"{RAW_PATH}?page={deep_page}",
+        f"list, page {deep_page}": f"{APP_PATH}?after={after}",
+        f"raw, page {deep_page}": f"{RAW_PATH}?after={after}",
     }
     began = time.perf_counter()
     port = free_port()
@@ -208,6 +233,8 @@ def main() -> int:
         for app_path, raw_path in (
             (APP_PATH, RAW_PATH),
             (pages[f"list, page {deep_page}"], pages[f"raw, page {deep_page}"]),
+            # the keyset page is the page N that OFFSET reads
+            (pages[f"list, page {deep_page}"], f"{RAW_PATH}?page={deep_page}"),
         ):
             a_status, a_body, _ = client.request("GET", app_path)
             r_status, r_body, _ = client.request("GET", raw_path)

@@ -3,7 +3,9 @@ stock on hand, stock card, and the lines a scanner fills."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import base64
+import json
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib import messages
@@ -11,15 +13,23 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.forms import Select
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext_lazy
 from django.views import View
 from django.views.decorators.http import require_POST
+from django.views.generic import TemplateView
 from django_filters.views import FilterView
-from django_tables2 import LazyPaginator, SingleTableMixin
+from django_tables2 import SingleTableMixin
 
+from accounts.formatting import fmt_money, fmt_price, fmt_qty
 from accounts.tables import TablePagesMixin
 
 from . import services
@@ -39,8 +49,17 @@ from .models import (
     StockDocument,
     StockMove,
 )
-from .selectors import locations_for, stock_card, stock_documents_for, stock_on_hand, warehouses_for
-from .tables_stock import StockBalanceTable, StockDocumentTable
+from .selectors import (
+    STOCK_SORTS,
+    locations_for,
+    stock_card,
+    stock_documents_for,
+    stock_on_hand,
+    stock_on_hand_page,
+    stock_sort_keys,
+    warehouses_for,
+)
+from .tables_stock import StockDocumentTable
 
 
 class StockDocumentList(
@@ -361,22 +380,175 @@ def stock_document_lines_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-class StockOnHand(LoginRequiredMixin, PermissionRequiredMixin, TablePagesMixin, SingleTableMixin, FilterView):
-    """Read from balances, never summed from the ledger; pages without an exact COUNT(*)."""
+def _encode_key(values: tuple) -> str:
+    """A page cursor for the URL: the key values of a row, as base64 of a JSON list."""
+    plain = [v if v is None or isinstance(v, int) else str(v) for v in values]
+    return base64.urlsafe_b64encode(json.dumps(plain, ensure_ascii=False).encode()).decode().rstrip("=")
+
+
+_KEY_TYPES = {"batch__expiry_date": date.fromisoformat, "on_hand": Decimal, "reserved": Decimal, "id": int}
+
+
+def _decode_key(text: str, sort: str) -> tuple | None:
+    """The key values of a ?after= / ?before= cursor for this sort; None when it is not one (a
+    mistyped or stale URL shows the first page instead of failing)."""
+    if not text:
+        return None
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+        keys = stock_sort_keys(sort)
+        if not isinstance(raw, list) or len(raw) != len(keys):
+            return None
+        values = tuple(
+            None if v is None else _KEY_TYPES.get(k.field, str)(v) for k, v in zip(keys, raw, strict=True)
+        )
+    except (ValueError, TypeError, ArithmeticError, UnicodeDecodeError):
+        return None
+    if values[-1] is None or any(
+        v is None and k.field not in ("batch__batch_no", "batch__expiry_date")
+        for k, v in zip(keys, values, strict=True)
+    ):
+        return None
+    return values
+
+
+def _filter_fields(form) -> list[str]:
+    """The filter form's fields as crispy-forms' bootstrap5 pack writes them (label, input or
+    select, error), written directly: crispy and Django's per-option widget templates took
+    15–40 ms a page for seven fields and ≈70 options, more than the rest of the page together.
+    Text inputs and selects only — what StockBalanceFilter has."""
+    out = []
+    for field in form:
+        widget, errors = field.field.widget, field.errors
+        invalid = " is-invalid" if errors else ""
+        label = format_html('<label for="{}" class="form-label">{}</label>', field.id_for_label, field.label)
+        if isinstance(widget, Select):
+            value = widget.format_value(field.value())  # a list of texts; NullBooleanSelect: one
+            chosen = {value} if isinstance(value, str) else set(value)
+            options = format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                (
+                    (key, mark_safe(" selected") if key in chosen else "", text)
+                    for key, text in ((str(getattr(k, "value", k)), t) for k, t in widget.choices)
+                ),
+            )
+            control = format_html(
+                '<select name="{}" class="select form-select{}" id="{}">{}</select>',
+                field.html_name,
+                invalid,
+                field.auto_id,
+                options,
+            )
+        else:
+            value = field.value()
+            control = format_html(
+                '<input type="text" name="{}"{} class="textinput form-control{}" id="{}">',
+                field.html_name,
+                format_html(' value="{}"', value) if value not in (None, "") else "",
+                invalid,
+                field.auto_id,
+            )
+        error = format_html_join(
+            "", '<span class="invalid-feedback"><strong>{}</strong></span>', ((e,) for e in errors)
+        )
+        out.append(
+            format_html('<div id="div_{}" class="mb-3">{}{}{}</div>', field.auto_id, label, control, error)
+        )
+    return out
+
+
+# (sort name, header, numeric) in the table's order; a None sort name: not sortable
+STOCK_COLUMNS = [
+    ("item", _lazy("Item"), False),
+    ("warehouse", _lazy("Warehouse"), False),
+    ("location", _lazy("Location"), False),
+    ("batch", _lazy("Batch"), False),
+    ("expiry", _lazy("Expiry date"), False),
+    ("on_hand", _lazy("On hand"), True),
+    ("reserved", _lazy("Reserved"), True),
+    (None, _lazy("Available"), True),
+    (None, _lazy("Unit"), False),
+]
+STOCK_VALUE_COLUMNS = [(None, _lazy("Average cost"), True), (None, pgettext_lazy("money", "Value"), True)]
+CURSOR_PARAMS = ("after", "before", "page")
+
+
+class StockOnHand(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
+    """Read from balances, never summed from the ledger. Pages by keyset (?after= / ?before= the
+    key values of the last / first row shown): a deep page costs what the first does, and no
+    COUNT(*). Rows are rendered by a plain template loop over dicts: the table machinery of
+    django-tables2 cost ≈100 ms per 600 cells (bench/README.md)."""
 
     permission_required = "inventory.view_stockbalance"
     template_name = "inventory/stock_on_hand.html"
-    table_class = StockBalanceTable
-    filterset_class = StockBalanceFilter
-    paginate_by = 50
-    paginator_class = LazyPaginator  # no COUNT(*): "next" exists when one more row does
+    page_size = 50
 
-    def get_queryset(self):
-        return stock_on_hand(self.request.user)
+    def get_context_data(self, **kwargs):
+        request, user = self.request, self.request.user
+        filterset = StockBalanceFilter(request.GET or None, queryset=stock_on_hand(user), request=request)
+        # as django-filter's FilterView (strict): an invalid filter shows nothing
+        rows = filterset.qs if not filterset.is_bound or filterset.is_valid() else filterset.queryset.none()
+        sort = request.GET.get("sort", "")
+        if sort.removeprefix("-") not in STOCK_SORTS:
+            sort = ""
+        show_value = user.has_perm("inventory.view_stock_value")
+        page = stock_on_hand_page(
+            rows,
+            sort=sort,
+            after=_decode_key(request.GET.get("after", ""), sort),
+            before=_decode_key(request.GET.get("before", ""), sort),
+            size=self.page_size,
+            with_value=show_value,
+        )
+        query = request.GET.copy()
+        for name in CURSOR_PARAMS:
+            query.pop(name, None)
 
-    def get_table_kwargs(self):
-        show = self.request.user.has_perm("inventory.view_stock_value")
-        return {"exclude": () if show else ("avg_cost", "stock_value")}
+        def link(**params) -> str:
+            q = query.copy()
+            for name, value in params.items():
+                q[name] = value
+            return "?" + q.urlencode()
+
+        columns = STOCK_COLUMNS + (STOCK_VALUE_COLUMNS if show_value else [])
+        headers = []
+        for name, label, numeric in columns:
+            header = {"label": label, "numeric": numeric, "url": None, "order": ""}
+            if name is not None:
+                header["order"] = "asc" if sort == name else "desc" if sort == f"-{name}" else ""
+                header["url"] = link(sort=f"-{name}" if sort == name else name)
+            headers.append(header)
+        return {
+            **super().get_context_data(**kwargs),
+            "filter": filterset,
+            "filter_fields": _filter_fields(filterset.form),
+            "headers": headers,
+            "rows": _stock_rows(page.rows, show_value),
+            "show_value": show_value,
+            "columns": len(columns) + 1,
+            "page": page,
+            "first_url": link() if page.has_previous else None,
+            "previous_url": link(before=_encode_key(page.first_key)) if page.has_previous else None,
+            "next_url": link(after=_encode_key(page.last_key)) if page.has_next else None,
+        }
+
+
+def _stock_rows(rows: list[dict], show_value: bool) -> list[dict]:
+    """The cells of the stock list, formatted once here (the template only places them)."""
+    card = reverse("inventory:stock_card", args=[0]).removesuffix("0/")  # …/card/<item_id>/
+    for r in rows:
+        query = f"?warehouse={r['warehouse_id']}&location={r['location_id']}"
+        if r["batch_id"]:
+            query += f"&batch={r['batch_id']}"
+        r["card_url"] = f"{card}{r['item_id']}/{query}"
+        r["on_hand_text"] = fmt_qty(r["on_hand"])
+        r["reserved_text"] = fmt_qty(r["reserved"])
+        r["available_text"] = fmt_qty(r["on_hand"] - r["reserved"])
+        if show_value:
+            r["avg_cost_text"] = fmt_price(r["avg_cost"])
+            r["stock_value_text"] = fmt_money(r["stock_value"])
+    return rows
 
 
 def _id_param(value) -> int | None:
