@@ -21,8 +21,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
@@ -460,17 +459,20 @@ def _filter_fields(form) -> list[str]:
 
 # (sort name, header, numeric) in the table's order; a None sort name: not sortable
 STOCK_COLUMNS = [
-    ("item", _lazy("Item"), False),
-    ("warehouse", _lazy("Warehouse"), False),
-    ("location", _lazy("Location"), False),
-    ("batch", _lazy("Batch"), False),
-    ("expiry", _lazy("Expiry date"), False),
-    ("on_hand", _lazy("On hand"), True),
-    ("reserved", _lazy("Reserved"), True),
-    (None, _lazy("Available"), True),
-    (None, _lazy("Unit"), False),
+    ("item", gettext_lazy("Item"), False),
+    ("warehouse", gettext_lazy("Warehouse"), False),
+    ("location", gettext_lazy("Location"), False),
+    ("batch", gettext_lazy("Batch"), False),
+    ("expiry", gettext_lazy("Expiry date"), False),
+    ("on_hand", gettext_lazy("On hand"), True),
+    ("reserved", gettext_lazy("Reserved"), True),
+    (None, gettext_lazy("Available"), True),
+    (None, gettext_lazy("Unit"), False),
 ]
-STOCK_VALUE_COLUMNS = [(None, _lazy("Average cost"), True), (None, pgettext_lazy("money", "Value"), True)]
+STOCK_VALUE_COLUMNS = [
+    (None, gettext_lazy("Average cost"), True),
+    (None, pgettext_lazy("money", "Value"), True),
+]
 CURSOR_PARAMS = ("after", "before", "page")
 
 
