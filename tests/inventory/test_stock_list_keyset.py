@@ -204,6 +204,15 @@ def test_the_list_reads_in_chinese(client_for, shelves):
         page = manager.get(URL, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
 
     assert "库存" in page and "下一页" in page and "Next" not in page
+    headers = re.findall(r"<th[^>]*>(.*?)</th>", page, re.S)
+    texts = [re.sub(r"<[^>]+>", "", h).strip() for h in headers]
+    for english, chinese in [
+        ("On hand", "在库"),
+        ("Reserved", "已预留"),
+        ("Available", "可用"),
+        ("Average cost", "平均成本"),
+    ]:
+        assert chinese in texts and english not in texts
 
 
 def test_a_deep_page_costs_the_same_queries_as_the_first(client_for, shelves):
