@@ -245,3 +245,37 @@ def test_a_page_that_ends_among_batches_goes_on_to_the_rows_without_one(client_f
 
     assert len(lines) == 60 and len(shown) == 144 + 60
     assert shown == expected((batch_no, False))
+
+
+def test_a_row_reads_its_figures_escaped_and_links_to_its_stock_card(client_for, users, warehouse_a):
+    """The rows are written by the view (no template autoescaping): what users typed is escaped,
+    the card link carries warehouse, location and batch, money is rounded to the fen."""
+    shelf = LocationFactory(warehouse=warehouse_a, code="X-01", path="X-01")
+    item = ItemFactory(sku="X<1>", name='<script>alert("x")</script> & 奶', tracking="batch")
+    batch = BatchFactory(item=item, batch_no="B&1", expiry_date="2027-03-05")
+    line = MoveLine(item.pk, shelf.pk, Decimal("1234.5"), batch_id=batch.pk, unit_cost=Decimal("2.335"))
+    post_moves(doc_type="seed", doc_id=9, doc_number="SEED-9", user=users["manager"], lines=[line])
+    balance = StockBalance.objects.get(item=item)
+
+    page = client_for("manager").get(URL).content.decode()
+
+    row = re.search(rf'<tr data-balance="{balance.pk}">(.*?)</tr>', page, re.S).group(1)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    card = reverse("inventory:stock_card", args=[item.pk])
+    assert cells[:11] == [
+        "X&lt;1&gt; &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; 奶",
+        warehouse_a.name,
+        "X-01",
+        "B&amp;1",
+        "2027-03-05",
+        "1,234.5",
+        "0",
+        "1,234.5",
+        item.base_unit.name,
+        "2.335002",  # the moving average: 2,882.56 (1,234.5 × 2.335, to the fen) ÷ 1,234.5
+        "2,882.56",
+    ]
+    assert (
+        f'href="{card}?warehouse={warehouse_a.pk}&amp;location={shelf.pk}&amp;batch={batch.pk}"' in cells[11]
+    )
+    assert "<script>" not in page
