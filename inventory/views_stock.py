@@ -55,6 +55,7 @@ from .selectors import (
     locations_for,
     stock_card,
     stock_documents_for,
+    stock_filter_choices,
     stock_on_hand,
     stock_on_hand_page,
     stock_sort_keys,
@@ -413,11 +414,12 @@ def _decode_key(text: str, sort: str) -> tuple | None:
     return values
 
 
-def _filter_fields(form) -> list[str]:
+def _filter_fields(form, choices: dict[str, list[tuple[int, str]]] | None = None) -> list[str]:
     """The filter form's fields as crispy-forms' bootstrap5 pack writes them (label, input or
     select, error), written directly: crispy and Django's per-option widget templates took
     15–40 ms a page for seven fields and ≈70 options, more than the rest of the page together.
-    Text inputs and selects only — what StockBalanceFilter has."""
+    Text inputs and selects only — what StockBalanceFilter has. `choices` gives a model choice
+    field's options, read beforehand (selectors.stock_filter_choices), instead of its queryset."""
     out = []
     for field in form:
         widget, errors = field.field.widget, field.errors
@@ -426,12 +428,19 @@ def _filter_fields(form) -> list[str]:
         if isinstance(widget, Select):
             value = widget.format_value(field.value())  # a list of texts; NullBooleanSelect: one
             chosen = {value} if isinstance(value, str) else set(value)
+            if choices is not None and field.name in choices:
+                head = [] if field.field.empty_label is None else [("", field.field.empty_label)]
+                if getattr(field.field, "null_label", None) is not None:
+                    head.append((field.field.null_value, field.field.null_label))
+                listed = [*head, *choices[field.name]]
+            else:
+                listed = widget.choices
             options = format_html_join(
                 "",
                 '<option value="{}"{}>{}</option>',
                 (
                     (key, mark_safe(" selected") if key in chosen else "", text)
-                    for key, text in ((str(getattr(k, "value", k)), t) for k, t in widget.choices)
+                    for key, text in ((str(getattr(k, "value", k)), t) for k, t in listed)
                 ),
             )
             control = format_html(
@@ -526,7 +535,7 @@ class StockOnHand(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
         return {
             **super().get_context_data(**kwargs),
             "filter": filterset,
-            "filter_fields": _filter_fields(filterset.form),
+            "filter_fields": _filter_fields(filterset.form, stock_filter_choices(user)),
             "headers": headers,
             "rows": _stock_rows(page.rows, show_value),
             "show_value": show_value,

@@ -240,3 +240,69 @@ def test_a_manager_closes_a_month_and_only_an_administrator_reopens_it(client_fo
     )
     assert "2026-09 is open again." in response.content.decode()
     assert not PeriodClose.objects.exists()
+
+
+def _options(html: str, name: str) -> list[tuple[str, str, bool]]:
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return [
+        (value, text, bool(selected))
+        for value, selected, text in re.findall(
+            r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select
+        )
+    ]
+
+
+def test_the_stock_filter_lists_the_clerks_own_warehouse_and_its_active_locations(
+    client_for, warehouse_a, warehouse_b, place
+):
+    from tests.factories import CategoryFactory
+
+    LocationFactory(warehouse=warehouse_a, code="A-02", path="A-02 / 上层")
+    LocationFactory(warehouse=warehouse_a, code="A-00", path="A-00", is_active=False)
+    LocationFactory(warehouse=warehouse_b, code="B-01", path="B-01")
+    food = CategoryFactory(code="F", name="食品")
+    CategoryFactory(code="F1", name="乳品", parent=food)
+    empty = ("", "---------", True)  # nothing chosen yet
+
+    html = client_for("clerk_a").get(reverse("inventory:stock_on_hand")).content.decode()
+    assert _options(html, "warehouse") == [empty, (str(warehouse_a.pk), "仓库A", False)]
+    locations = _options(html, "location")
+    assert [text for _v, text, _s in locations] == ["---------", "WHA:A-01", "WHA:A-02"]
+    assert ("食品 / 乳品" in [text for _v, text, _s in _options(html, "category")]) is True
+
+    # a chosen location stays chosen; the manager sees both warehouses, in code order
+    second = locations[2][0]
+    html = (
+        client_for("manager").get(reverse("inventory:stock_on_hand"), {"location": second}).content.decode()
+    )
+    assert [(text, chosen) for _v, text, chosen in _options(html, "location")] == [
+        ("---------", False),
+        ("WHA:A-01", False),
+        ("WHA:A-02", True),
+        ("WHB:B-01", False),
+    ]
+    assert [text for _v, text, _s in _options(html, "warehouse")] == ["---------", "仓库A", "仓库B"]
+
+
+def test_the_stock_filter_choices_match_the_forms_own(client_for, users, warehouse_a, warehouse_b, place):
+    """The one-statement choices (selectors.stock_filter_choices) label and order the options as
+    the filter form's model choice fields do."""
+    from inventory.filters_stock import StockBalanceFilter
+    from inventory.selectors import stock_filter_choices, stock_on_hand
+    from tests.factories import CategoryFactory
+
+    LocationFactory(warehouse=warehouse_b, code="B-02", path="B-02")
+    LocationFactory(warehouse=warehouse_b, code="B-01", path="B-01 / 下层")
+    parent = CategoryFactory(code="Z", name="杂货")
+    CategoryFactory(code="Z2", name="纸品", parent=parent)
+    CategoryFactory(code="A", name="饮料")
+    for role in ("clerk_a", "clerk_b", "manager"):
+        user = users[role]
+        form = StockBalanceFilter(
+            None, queryset=stock_on_hand(user), request=type("R", (), {"user": user})
+        ).form
+        expected = {
+            name: [(int(k.value), text) for k, text in form.fields[name].widget.choices if k != ""]
+            for name in ("warehouse", "location", "category")
+        }
+        assert stock_filter_choices(user) == expected, role
