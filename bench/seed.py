@@ -373,8 +373,8 @@ def write_valuations(conn: psycopg.Connection, valuations: list) -> None:
 
 
 BALANCES = """
-INSERT INTO inventory_stockbalance (item_id, warehouse_id, location_id, batch_id, on_hand, reserved, last_moved_at)
-SELECT item_id, warehouse_id, location_id, batch_id, sum(qty), 0, max(moved_at)
+INSERT INTO inventory_stockbalance (item_id, warehouse_id, location_id, batch_id, on_hand, reserved, value, last_moved_at)
+SELECT item_id, warehouse_id, location_id, batch_id, sum(qty), 0, sum(value), max(moved_at)
   FROM inventory_stockmove GROUP BY item_id, warehouse_id, location_id, batch_id
 """
 

@@ -1,6 +1,7 @@
 """The invariants of DESIGN.md §2, checked on a live database (read-only):
 
-- every balance's on_hand equals the sum of its moves' quantities (and no moves lack a balance)
+- every balance's on_hand and value equal the sums of its moves' quantities and values (and no
+  moves lack a balance)
 - every item's valuation quantity and value equal the sums of its moves
 - every balance's reserved equals the sum of its reservations
 - every item's hash chain is unbroken: seq runs 1..n, each hash recomputes from the previous
@@ -145,24 +146,28 @@ def _moves_in_their_locations_warehouse() -> list[str]:
 
 
 def _balances_against_moves() -> list[str]:
+    """Every balance's on_hand and value equal the sums of its moves' quantities and values."""
     moved = {
-        (r["item_id"], r["location_id"], r["batch_id"]): _qty(r["qty"])
-        for r in StockMove.objects.values("item_id", "location_id", "batch_id").annotate(qty=Sum("qty"))
+        (r["item_id"], r["location_id"], r["batch_id"]): (_qty(r["qty"]), _money(r["value"]))
+        for r in StockMove.objects.values("item_id", "location_id", "batch_id").annotate(
+            qty=Sum("qty"), value=Sum("value")
+        )
     }
     problems = []
     seen = set()
-    for b in StockBalance.objects.values("item_id", "location_id", "batch_id", "on_hand").iterator():
+    for b in StockBalance.objects.values("item_id", "location_id", "batch_id", "on_hand", "value").iterator():
         key = (b["item_id"], b["location_id"], b["batch_id"])
         seen.add(key)
-        if moved.get(key, ZERO) != b["on_hand"]:
-            problems.append(
-                f"balance item={key[0]} location={key[1]} batch={key[2]}: on_hand {b['on_hand']} "
-                f"!= sum of moves {moved.get(key, ZERO)}"
-            )
-    for key, qty in moved.items():
+        qty, value = moved.get(key, (ZERO, ZERO))
+        where = f"balance item={key[0]} location={key[1]} batch={key[2]}"
+        if qty != b["on_hand"]:
+            problems.append(f"{where}: on_hand {b['on_hand']} != sum of moves {qty}")
+        if value != b["value"]:
+            problems.append(f"{where}: value {b['value']} != sum of move values {value}")
+    for key, (qty, value) in moved.items():
         if key not in seen:
             problems.append(
-                f"moves item={key[0]} location={key[1]} batch={key[2]} sum to {qty} but no balance row"
+                f"moves item={key[0]} location={key[1]} batch={key[2]} sum to {qty} / {value} but no balance row"
             )
     return problems
 

@@ -392,8 +392,10 @@ class ItemValuation(models.Model):
 
 
 class StockBalance(models.Model):
-    """On hand and reserved per item × location × batch: a cache of the ledger kept in the same
-    transaction as the moves. Invariant: on_hand == SUM(StockMove.qty) for the same key."""
+    """On hand, its value and reserved per item × location × batch: a cache of the ledger kept in
+    the same transaction as the moves. Invariants: on_hand == SUM(StockMove.qty) and value ==
+    SUM(StockMove.value) for the same key (so an item's balances' values add up to its
+    valuation's value, and a warehouse's stock value is a sum over balances)."""
 
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="balances")
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="balances")
@@ -401,6 +403,8 @@ class StockBalance(models.Model):
     batch = models.ForeignKey(Batch, null=True, blank=True, on_delete=models.PROTECT, related_name="balances")
     on_hand = models.DecimalField(_("on hand"), **QTY, default=ZERO)
     reserved = models.DecimalField(_("reserved"), **QTY, default=ZERO)
+    # db_default: the posting function's INSERT of new keys, and bulk inserts, leave it to the table
+    value = models.DecimalField(_("value"), **MONEY_STORED, default=ZERO, db_default=ZERO)
     last_moved_at = models.DateTimeField(_("last moved at"), null=True, blank=True)
 
     class Meta:

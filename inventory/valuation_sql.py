@@ -3,11 +3,11 @@ the last closed month's summary plus the moves after it, summed and joined to th
 statement on PostgreSQL (as a raw GROUP BY over balances would read them), sorted by SKU then
 warehouse code.
 
-As of today (and no move dated later) the statement reads the balances and item valuations
-instead, which hold today's figures (see _TODAY). Not simply quantity × average cost: the value
-column is the sum of the moves' values in that warehouse, which differs from it as soon as an
-item came into two warehouses at different costs (10 @ 3.00 in A and 10 @ 4.00 in B: A holds
-30.00, B 40.00, not 35.00 each) and with every rounded issue value.
+As of today (and no move dated later) the statement reads the balances instead, which hold
+today's quantities and values (see _TODAY). Not simply quantity × average cost: the value column
+is the sum of the moves' values in that warehouse, which differs from it as soon as an item came
+into two warehouses at different costs (10 @ 3.00 in A and 10 @ 4.00 in B: A holds 30.00, B
+40.00, not 35.00 each) and with every rounded issue value.
 
 Elsewhere than PostgreSQL (SQLite: `make run`) the same rows come from services.stock_as_of, the
 path the period close itself uses; the tests hold the two to the same rows."""
@@ -68,43 +68,17 @@ _JOINS = """
 _ORDER = ' ORDER BY i.sku COLLATE "C", w.code COLLATE "C"'
 
 
-# Today's figures from what the ledger keeps current, exact by the invariants that
-# ledger_check verifies: a balance's on_hand is the sum of its moves, every move has its balance
-# row, a move's warehouse is its location's, and an item's valuation value is the sum of all its
-# moves' values. So the quantity per (item, warehouse) is the sum of its balances; an item whose
-# balances are all in one warehouse has its whole value there; an item in several warehouses
-# has the last one's value as the item's value less the others', and only the others are summed
-# from the last closed month's summary plus the moves since (one index range per key on
-# (item, warehouse, moved_at)) — about a third of the keys instead of every move since the close.
+# Today's figures from what the ledger keeps current, exact by the invariants that ledger_check
+# verifies: a balance's on_hand and value are the sums of its moves' quantities and values, every
+# move has its balance row, and a move's warehouse is its balance's. So an item's quantity and
+# value in a warehouse are sums over its balances there — one pass over the balance table, as
+# the raw GROUP BY reads it.
 _TODAY = """
-WITH keys AS (
-    SELECT b.item_id, l.warehouse_id, sum(b.on_hand) AS qty,
-           max(l.warehouse_id) OVER (PARTITION BY b.item_id) AS last_warehouse
-      FROM inventory_stockbalance b JOIN inventory_location l ON l.id = b.location_id
-     WHERE true{items}
-     GROUP BY b.item_id, l.warehouse_id
-), summed AS (
-    SELECT k.item_id, k.warehouse_id, k.qty,
-           coalesce((SELECT s.value FROM inventory_periodsummary s
-                      WHERE s.period_id = %s AND s.item_id = k.item_id AND s.warehouse_id = k.warehouse_id), 0)
-         + coalesce((SELECT sum(m.value) FROM inventory_stockmove m
-                      WHERE m.item_id = k.item_id AND m.warehouse_id = k.warehouse_id
-                        AND m.moved_at >= %s), 0) AS value
-      FROM keys k
-     WHERE k.warehouse_id <> k.last_warehouse
-), others AS (
-    SELECT item_id, sum(value) AS value FROM summed GROUP BY item_id
-)
-SELECT item_id, warehouse_id, qty, value FROM (
-    SELECT item_id, warehouse_id, qty, value FROM summed
-     UNION ALL
-    SELECT k.item_id, k.warehouse_id, k.qty, coalesce(v.value, 0) - coalesce(o.value, 0)
-      FROM keys k
-      LEFT JOIN inventory_itemvaluation v ON v.item_id = k.item_id
-      LEFT JOIN others o ON o.item_id = k.item_id
-     WHERE k.warehouse_id = k.last_warehouse
-) t
-WHERE (qty <> 0 OR value <> 0){warehouses}
+SELECT b.item_id, b.warehouse_id, sum(b.on_hand) AS qty, sum(b.value) AS value
+  FROM inventory_stockbalance b
+ WHERE true{items}{warehouses}
+ GROUP BY b.item_id, b.warehouse_id
+HAVING sum(b.on_hand) <> 0 OR sum(b.value) <> 0
 """
 FAR_PAST = datetime(1, 1, 2, tzinfo=UTC)  # "since the close" when no month is closed: every move
 
@@ -138,12 +112,11 @@ def _figures(
         items_sql, items_params = (
             (f" AND b.item_id IN ({subquery[0]})", list(subquery[1])) if subquery else ("", [])
         )
-        # the warehouse scope applies after the split: the last warehouse's value needs the others'
         warehouses_sql, warehouses_params = (
-            (" AND warehouse_id = ANY(%s)", [warehouses]) if warehouses is not None else ("", [])
+            (" AND b.warehouse_id = ANY(%s)", [warehouses]) if warehouses is not None else ("", [])
         )
         sql = _TODAY.format(items=items_sql, warehouses=warehouses_sql)
-        return sql, [*items_params, period_id, since, *warehouses_params]
+        return sql, [*items_params, *warehouses_params]
 
     def scope(alias: str) -> tuple[str, list]:
         sql, params = "", []

@@ -215,8 +215,9 @@ def _post_moves_orm(
     for move in moves:
         balance = balances[(move.item_id, move.location_id, move.batch_id)]
         balance.on_hand += move.qty
+        balance.value += move.value
         balance.last_moved_at = moved_at
-    StockBalance.objects.bulk_update(balances.values(), ["on_hand", "last_moved_at"])
+    StockBalance.objects.bulk_update(balances.values(), ["on_hand", "value", "last_moved_at"])
     ItemValuation.objects.bulk_update(
         valuations.values(), ["qty", "value", "avg_cost", "chain_seq", "chain_head"]
     )

@@ -103,7 +103,10 @@ def test_the_last_move_removed_with_the_sums_fixed_is_caught_by_the_chain_head(l
     # given someone deletes the issue (move #3, −4 worth −10.80) and puts the sums back to match
     with behind_the_apps_back() as sql:
         sql.execute("DELETE FROM inventory_stockmove WHERE id = %s", [ledger[3].pk])
-        sql.execute("UPDATE inventory_stockbalance SET on_hand = on_hand + 4 WHERE item_id = %s", [milk.pk])
+        sql.execute(
+            "UPDATE inventory_stockbalance SET on_hand = on_hand + 4, value = value + 10.80 WHERE item_id = %s",
+            [milk.pk],
+        )
         sql.execute(
             "UPDATE inventory_itemvaluation SET qty = qty + 4, value = value + 10.80 WHERE item_id = %s",
             [milk.pk],
@@ -124,7 +127,10 @@ def test_a_move_removed_from_the_middle_is_caught_as_missing(ledger, milk):
     # given someone deletes the second receipt (move #2, 5 worth 15.50) and fixes the sums
     with behind_the_apps_back() as sql:
         sql.execute("DELETE FROM inventory_stockmove WHERE id = %s", [ledger[2].pk])
-        sql.execute("UPDATE inventory_stockbalance SET on_hand = on_hand - 5 WHERE item_id = %s", [milk.pk])
+        sql.execute(
+            "UPDATE inventory_stockbalance SET on_hand = on_hand - 5, value = value - 15.50 WHERE item_id = %s",
+            [milk.pk],
+        )
         sql.execute(
             "UPDATE inventory_itemvaluation SET qty = qty - 5, value = value - 15.50 WHERE item_id = %s",
             [milk.pk],
@@ -148,6 +154,20 @@ def test_a_balance_that_no_longer_equals_its_moves_is_reported(ledger, milk, loc
     assert (code, err) == (1, "check_ledger: 1 difference(s) found\n")
     assert out == (
         f"balance item={milk.pk} location={loc_a.pk} batch=None: on_hand 12.0000 != sum of moves 11.0000\n"
+    )
+
+
+def test_a_balance_value_that_no_longer_equals_its_moves_is_reported(ledger, milk, loc_a):
+    # given someone moves 1.00 of milk's value at A-01 (the warehouse's stock value) by hand
+    with behind_the_apps_back() as sql:
+        sql.execute("UPDATE inventory_stockbalance SET value = value + 1.00 WHERE item_id = %s", [milk.pk])
+
+    code, out, err = check_ledger()
+
+    # then the report names the balance and both values (11 on hand worth 29.70)
+    assert (code, err) == (1, "check_ledger: 1 difference(s) found\n")
+    assert out == (
+        f"balance item={milk.pk} location={loc_a.pk} batch=None: value 30.70 != sum of move values 29.70\n"
     )
 
 

@@ -354,7 +354,14 @@ def everything(world) -> dict:
         # numbered differently (a surrogate key nothing refers to)
         "balances": list(
             StockBalance.objects.order_by("item_id", "location_id", "batch_id").values_list(
-                "item_id", "warehouse_id", "location_id", "batch_id", "on_hand", "reserved", "last_moved_at"
+                "item_id",
+                "warehouse_id",
+                "location_id",
+                "batch_id",
+                "on_hand",
+                "reserved",
+                "value",
+                "last_moved_at",
             )
         ),
         "valuations": list(

@@ -1,5 +1,5 @@
 """The valuation's three ways to the same rows (inventory.valuation_sql): as of today from the
-balances and item valuations, any day from the last closed month's summaries plus the later moves
+balances (their quantities and values), any day from the last closed month's summaries plus the later moves
 in one statement, and services.stock_as_of (the ORM path SQLite uses). A history where they could
 disagree: an item in two warehouses at different costs (so a warehouse's value is not quantity ×
 average cost), a warehouse emptied by an issue whose rounded value leaves cents behind, an item
@@ -205,3 +205,31 @@ def test_item_types_are_labelled_in_the_readers_language(history, users, languag
         assert form.is_valid(), form.errors
         rows = list(report.rows(manager, form.cleaned_data))
     assert [r[3] for r in rows if r[0] in ("MILK", "SALT")][::2] == labels
+
+
+def test_the_migration_fills_each_balance_value_from_its_moves(history):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from inventory.ledger_check import ledger_differences
+    from inventory.models import StockBalance
+
+    fill = import_module("inventory.migrations.0013_balance_value").fill
+    moves_today(history)
+    kept = dict(StockBalance.objects.values_list("pk", "value"))
+    StockBalance.objects.update(value=0)  # as the column came in before its fill
+    assert ledger_differences() != []
+
+    with connection.schema_editor() as editor:
+        fill(apps, editor)
+
+    assert dict(StockBalance.objects.values_list("pk", "value")) == kept
+    # milk at A-01: 30.00 − 14.00 − 2 out today (2 × 86.00 / 22 = 7.82) = 8.18; salt at A-01: −0.67
+    by_key = {
+        (b.item.sku, b.location.code): b.value
+        for b in StockBalance.objects.select_related("item", "location")
+    }
+    assert by_key[("MILK", "A-01")] == D("8.18")
+    assert by_key[("SALT", "A-01")] == D("-0.67")
+    assert ledger_differences() == []
