@@ -84,19 +84,9 @@ def _period_summaries() -> list[str]:
             .annotate(qty=Sum("qty"), value=Sum("value"))
             .order_by()
         )
-        for r in rows:
-            key = (r["item_id"], r["warehouse_id"])
-            moved = (_qty(r["qty"]), _money(r["value"]))
-            if moved == (ZERO, ZERO) and key not in stored:
-                continue
-            if stored.pop(key, (ZERO, ZERO)) != moved:
-                problems.append(
-                    f"{period}: item {key[0]} warehouse {key[1]}: summary != moves {moved[0]} / {moved[1]}"
-                )
-        for key, (qty, value) in stored.items():
-            problems.append(
-                f"{period}: item {key[0]} warehouse {key[1]}: summary {qty} / {value} but no moves"
-            )
+        moved = (((r["item_id"], r["warehouse_id"]), (_qty(r["qty"]), _money(r["value"]))) for r in rows)
+        # a key whose moves sum to nothing needs no summary row
+        problems += _compare(period, "summary", stored, moved, absent=(ZERO, ZERO))
     return problems
 
 
@@ -121,17 +111,24 @@ def _period_consumption() -> list[str]:
             .annotate(qty=Sum("qty"), value=Sum("value"))
             .order_by()
         )
-        for r in rows:
-            key = (r["item_id"], r["warehouse_id"])
-            moved = (_qty(-r["qty"]), _money(-r["value"]))
-            if stored.pop(key, None) != moved:
-                problems.append(
-                    f"{period}: item {key[0]} warehouse {key[1]}: consumption != moves {moved[0]} / {moved[1]}"
-                )
-        for key, (qty, value) in stored.items():
+        moved = (((r["item_id"], r["warehouse_id"]), (_qty(-r["qty"]), _money(-r["value"]))) for r in rows)
+        # every key with consumption moves has its row, even when they net to nothing
+        problems += _compare(period, "consumption", stored, moved, absent=None)
+    return problems
+
+
+def _compare(period, what: str, stored: dict, moved, *, absent) -> list[str]:
+    """A closed month's stored (qty, value) per (item, warehouse) against the moves' sums, given
+    as (key, (qty, value)) pairs: a key whose stored figures differ (`absent` standing for a
+    missing row), and a stored row without moves, is a difference. `stored` is consumed."""
+    problems = []
+    for key, figures in moved:
+        if stored.pop(key, absent) != figures:
             problems.append(
-                f"{period}: item {key[0]} warehouse {key[1]}: consumption {qty} / {value} but no moves"
+                f"{period}: item {key[0]} warehouse {key[1]}: {what} != moves {figures[0]} / {figures[1]}"
             )
+    for key, (qty, value) in stored.items():
+        problems.append(f"{period}: item {key[0]} warehouse {key[1]}: {what} {qty} / {value} but no moves")
     return problems
 
 
