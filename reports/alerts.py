@@ -411,8 +411,11 @@ BELL_CAP = 100  # the bell shows 99+ beyond this
 def open_alert_count(user) -> int:
     """Open (not yet acknowledged) alerts this user may see, at most BELL_CAP: one query that
     reads at most that many ids (no COUNT over the table on every page — list pages promise
-    none)."""
-    return len(alerts_for(user).filter(status=AlertStatus.OPEN).values_list("pk", flat=True)[:BELL_CAP])
+    none), in no order — sorted by the model's order, every page sorted every open alert first
+    (13,319 of them on the seeded 100,000 items)."""
+    return len(
+        alerts_for(user).filter(status=AlertStatus.OPEN).order_by().values_list("pk", flat=True)[:BELL_CAP]
+    )
 
 
 # E-mail digest -----------------------------------------------------------------------------------

@@ -280,6 +280,15 @@ def test_shipping_out_expired_stock_and_reserving_for_the_order_resolve_theirs(w
     }
 
 
+def test_the_bell_counts_at_most_a_hundred_without_sorting_the_open_alerts(world, users):
+    alerts.scan(expiry_days=30)
+    with CaptureQueriesContext(connection) as bell:
+        assert alerts.open_alert_count(users["manager"]) == 8
+
+    (query,) = [q["sql"] for q in bell.captured_queries if 'FROM "reports_alert"' in q["sql"]]
+    assert "LIMIT 100" in query and "ORDER BY" not in query
+
+
 def test_an_acknowledged_alert_stays_acknowledged_resolves_and_reopens_as_a_new_one(world, users):
     alerts.scan(expiry_days=30)
     alert = the(K.BELOW_SAFETY, "BOLT", "WHA")
