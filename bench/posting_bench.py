@@ -50,6 +50,9 @@ DRAIN_INITIAL = Decimal("100")
 DRAIN_RECEIPTS = 20  # per receiver, RECEIPT_QTY each
 TARGET_ONE, TARGET_DOC, TARGET_HOT = 0.35, 0.30, 0.35
 HISTORY = 50_000  # postings before the benchmark starts: seed_history()
+SCENARIO_ITEMS = 20 + 2 * DOC_LINES + 2  # the items the scenarios post: one-line, two documents, hot, drain
+CATALOGUE = 100_000  # items in all (issue 8's data set): the rest are the company's other goods
+OPENING_DOC_LINES = 1_000  # the other goods' opening stock is posted in documents of this many lines
 
 # --- raw probes ---------------------------------------------------------------------------------
 # One statement per transaction (autocommit): lock and decrement the balance only when enough is
@@ -107,6 +110,12 @@ def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--seconds", type=float, default=2.0, help="seconds per side per round (default 2)")
     p.add_argument("--rounds", type=int, default=5, help="rounds per scenario (default 5)")
+    p.add_argument(
+        "--items",
+        type=int,
+        default=CATALOGUE,
+        help=f"items in the catalogue, each with opening stock (default {CATALOGUE:,}; at least {SCENARIO_ITEMS})",
+    )
     p.add_argument("--keep", action="store_true", help="keep the benchmark database afterwards")
     p.add_argument(
         "--database-url",
@@ -156,7 +165,7 @@ class World:
     raw_balance: dict[int, int] = field(default_factory=dict)  # item id → bench_raw balance id
 
 
-def seed(url: str) -> World:
+def seed(url: str, catalogue: int) -> World:
     from django.utils import timezone
 
     from accounts.models import User
@@ -172,11 +181,13 @@ def seed(url: str) -> World:
     user = User.objects.bulk_create([User(username="bench", display_name="基准")])[0]
     items = Item.objects.bulk_create(
         [
-            Item(sku=f"BENCH{n:04d}", name=f"基准商品{n}", category=category, base_unit=unit)
-            for n in range(20 + 2 * DOC_LINES + 2)
-        ]
+            Item(sku=f"BENCH{n:06d}", name=f"基准商品{n}", category=category, base_unit=unit)
+            for n in range(max(catalogue, SCENARIO_ITEMS))
+        ],
+        batch_size=5_000,
     )
-    ids = [i.pk for i in items]
+    everything = [i.pk for i in items]
+    ids, others = everything[:SCENARIO_ITEMS], everything[SCENARIO_ITEMS:]
     world = World(
         url=url,
         user=user,
@@ -199,6 +210,22 @@ def seed(url: str) -> World:
         ],
         user=user,
     )
+    # The rest of the catalogue: the valuation, balance and move tables have a company's size, so
+    # both sides' statements are planned as they would be there (index probes; on a catalogue of
+    # 122 items the posting function's generic plans scanned whole tables, and paid for every dead
+    # row version the run had left in them).
+    for n, start in enumerate(range(0, len(others), OPENING_DOC_LINES), start=2):
+        post_moves(
+            doc_type="bench-open",
+            doc_id=n,
+            doc_number=f"BENCH-OPEN-{n}",
+            lines=[
+                MoveLine(item_id=i, location_id=location.pk, qty=PLENTY, unit_cost=COST)
+                for i in others[start : start + OPENING_DOC_LINES]
+            ],
+            user=user,
+        )
+    opening.update(dict.fromkeys(others, PLENTY))
     raw_posting = Posting.objects.bulk_create(
         [
             Posting(
@@ -647,14 +674,15 @@ def run(args, url: str, began: float) -> int:
     from django.db import connection
 
     call_command("migrate", verbosity=0, interactive=False)
-    world = seed(url)
+    world = seed(url, args.items)
     with connection.cursor() as cur:
         cur.execute("SHOW server_version")
         pg_version = cur.fetchone()[0]
     print(
         f"JXC posting benchmark — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
         f"PostgreSQL {pg_version}, Python {sys.version.split()[0]}, Django {django.get_version()}; "
-        f"{args.rounds} rounds × {args.seconds:g} s per side (set up in {time.perf_counter() - began:.0f} s)"
+        f"{args.rounds} rounds × {args.seconds:g} s per side; {max(args.items, SCENARIO_ITEMS):,} items "
+        f"(set up in {time.perf_counter() - began:.0f} s)"
     )
     SETTLE.append(psycopg.connect(url, autocommit=True))
     sides = [ServiceSide(world), RawSide(world)]
