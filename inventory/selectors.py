@@ -4,6 +4,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import reduce
+from operator import or_
 from typing import NamedTuple
 
 from django.db import connection
@@ -158,33 +160,30 @@ def _later(field: str, descending: bool, value) -> Q | None:
 def _beyond(keys: list[Key], values: Sequence, *, backwards: bool) -> Q | None:
     """Rows strictly after (backwards: before) the row with `values` in the order of `keys`:
     (k1 > v1) OR (k1 = v1 AND k2 > v2) OR … with NULLs where PostgreSQL sorts them."""
-    parts, same = [], Q()
-    for key, value in zip(keys, values, strict=True):
-        later = _later(key.field, key.descending != backwards, value)
-        if later is not None:
-            parts.append(same & later)
-        same &= Q(**{f"{key.field}__isnull": True}) if value is None else Q(**{key.field: value})
-    if not parts:
-        return None
     lead, value = keys[0], values[0]
+    # among the rows of the cursor's lead value, those after it: (k2 > v2) OR (k2 = v2 AND k3 > v3) …
+    tail, same = [], Q()
+    for key, v in zip(keys[1:], values[1:], strict=True):
+        later = _later(key.field, key.descending != backwards, v)
+        if later is not None:
+            tail.append(same & later)
+        same &= Q(**{f"{key.field}__isnull": True}) if v is None else Q(**{key.field: v})
     if lead.field in _INDEXED and value is not None:
         # The same rows written as a plain range PostgreSQL can start an index scan at, minus the
         # rows of the cursor's own lead value that do not come after it:
-        #     k1 >= v1 AND NOT (k1 = v1 AND NOT (<the OR of the parts after the first>))
+        #     k1 >= v1 AND NOT (k1 = v1 AND NOT (<tail>))
         # ("(k1 > v1 OR …) AND k1 >= v1" selects the same rows, but the planner multiplies the two
         # estimates: deep in the list it expected a tenth of the rows there are, gave up on
         # stopping the index walk after a page, and started a parallel worker — ≈10 ms of 15 for a
         # page whose rows take 1 ms to read.)
         lookup = "lte" if lead.descending != backwards else "gte"
-        tail = Q()
-        for part in parts[1:]:
-            tail |= part
-        rest = Q(**{lead.field: value}) & ~tail if parts[1:] else Q(**{lead.field: value})
+        at_lead = Q(**{lead.field: value})
+        rest = at_lead & ~reduce(or_, tail) if tail else at_lead
         return Q(**{f"{lead.field}__{lookup}": value}) & ~rest
-    beyond = parts[0]
-    for part in parts[1:]:
-        beyond |= part
-    return beyond
+    first = _later(lead.field, lead.descending != backwards, value)
+    at_lead = Q(**{f"{lead.field}__isnull": True}) if value is None else Q(**{lead.field: value})
+    parts = ([first] if first is not None else []) + [at_lead & part for part in tail]
+    return reduce(or_, parts) if parts else None
 
 
 def stock_on_hand_page(
